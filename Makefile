@@ -1,0 +1,40 @@
+# seqforecast: PGXS build of the PostgreSQL extension and its numeric core.
+
+EXTENSION = seqforecast
+EXTVERSION = 1.0
+MODULE_big = seqforecast
+DATA = seqforecast--$(EXTVERSION).sql
+PGFILEDESC = "seqforecast - recurrent forecasting models trained in PostgreSQL"
+
+CORE_SRCS = $(sort $(wildcard src/core/*.c))
+GLUE_SRCS = $(sort $(wildcard src/*.c))
+CORE_OBJS = $(CORE_SRCS:.c=.o)
+OBJS = $(GLUE_SRCS:.c=.o) $(CORE_OBJS)
+
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+# The server's headers are included as system headers so that -Wextra in CI
+# judges our code, not theirs (they trip -Wunused-parameter).
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/src/core -isystem $(shell $(PG_CONFIG) --includedir-server)
+SHLIB_LINK = -lm
+
+EXTRA_CLEAN = test/unit/build test/torch/build bench/build fuzz/build
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The numeric core is hot code with no PostgreSQL dependency: build it at -O3
+# as C11.  No -ffast-math: training must stay deterministic and NaN-aware.
+$(CORE_OBJS): CFLAGS += -O3 -std=c11
+
+.PHONY: unitcheck bench fuzz
+
+# C unit tests of the core; they need no server.
+unitcheck:
+	$(MAKE) -C test/unit run CC="$(CC)" EXTRA_CFLAGS="$(PG_CFLAGS)"
+
+# Benchmarks; they print figures and assert nothing.
+bench:
+	$(MAKE) -C bench run CC="$(CC)"

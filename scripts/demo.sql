@@ -1,0 +1,96 @@
+-- The seqforecast demo: train the three recurrent kinds on daily_sales,
+-- compare them with the naive baselines, forecast and evaluate.
+--
+-- scripts/demo.sh creates the extension, loads daily_sales(date, total_sales)
+-- and runs this file.  To run it again by hand on that cluster:
+--     psql -X -v ON_ERROR_STOP=1 -f scripts/demo.sql
+-- The variable cron (on/off) says whether to show the pg_cron step.
+\set ON_ERROR_STOP on
+\set QUIET on
+\pset footer off
+\pset null '-'
+\if :{?cron}
+\else
+\set cron off
+\endif
+
+\echo
+\echo '== The series: daily_sales'
+SELECT count(*) AS days, min(date) AS first_day, max(date) AS last_day,
+       round(min(total_sales)::numeric, 1) AS min,
+       round(avg(total_sales)::numeric, 1) AS mean,
+       round(max(total_sales)::numeric, 1) AS max
+FROM daily_sales;
+
+\echo '== 1. Train an RNN, an LSTM and a GRU (defaults: window 9, hidden 32, 100 epochs,'
+\echo '==    seed 42; the last 15% of the windows are held out for the metrics)'
+\timing on
+CREATE TEMP TABLE trained AS
+  SELECT k AS kind,
+         seq_train(k, total_sales, jsonb_build_object('name', 'demo-' || k) ORDER BY date) AS id
+  FROM daily_sales, unnest('{rnn,lstm,gru}'::text[]) AS k
+  GROUP BY k;
+\timing off
+
+\echo '== 2. Held-out R^2 of each model beside the baselines'
+\echo '==    (naive: tomorrow = today; seasonal naive: tomorrow = the same weekday last week)'
+SELECT m.id, m.name,
+       round((m.metrics->>'r2')::numeric, 3) AS r2,
+       round((m.metrics->>'naive_r2')::numeric, 3) AS naive_r2,
+       round((m.metrics->>'seasonal_naive_r2')::numeric, 3) AS seasonal_naive_r2,
+       round((m.metrics->>'rmse')::numeric, 1) AS rmse,
+       (m.metrics->>'n_test')::int AS n_test,
+       (m.metrics->>'epochs_run')::int AS epochs,
+       round((m.metrics->>'train_seconds')::numeric, 2) AS seconds
+FROM seq_model m JOIN trained t USING (id)
+ORDER BY array_position('{rnn,lstm,gru}'::text[], m.kind);
+
+\echo '== 3. The next 14 days from demo-gru, with 90% prediction intervals'
+SELECT f.step, s.last_day + f.step AS date, to_char(s.last_day + f.step, 'Dy') AS day,
+       round(f.forecast::numeric, 1) AS forecast,
+       round(f.lower::numeric, 1) AS lower,
+       round(f.upper::numeric, 1) AS upper
+FROM seq_forecast('demo-gru', 14) AS f,
+     (SELECT max(date) AS last_day FROM daily_sales) AS s
+ORDER BY f.step;
+
+SELECT (options->>'window')::int AS win
+FROM seq_model WHERE name = 'demo-gru' ORDER BY id DESC LIMIT 1 \gset
+
+\echo '== 4. One-step predictions for the last 7 days, each from the' :win 'actual days before it'
+SELECT position, date, actual, predicted, round(predicted - actual, 1) AS error
+FROM (SELECT p.position, d.date,
+             round(p.actual::numeric, 1) AS actual,
+             round(p.predicted::numeric, 1) AS predicted
+      FROM seq_predict('demo-gru', (SELECT array_agg(total_sales ORDER BY date) FROM daily_sales)) AS p
+      JOIN (SELECT date, row_number() OVER (ORDER BY date) AS position FROM daily_sales) AS d
+        USING (position)
+      ORDER BY p.position DESC
+      LIMIT 7) AS last_week
+ORDER BY position;
+
+\echo '== 5. Scores over the last 60 days (mostly the held-out part), all three models'
+SELECT u.model, e.n,
+       round(e.r2::numeric, 3) AS r2,
+       round(e.rmse::numeric, 1) AS rmse,
+       round(e.mae::numeric, 1) AS mae,
+       round(e.mape::numeric, 3) AS mape
+FROM unnest('{demo-rnn,demo-lstm,demo-gru}'::text[]) WITH ORDINALITY AS u(model, ord),
+     LATERAL seq_evaluate(u.model,
+       (SELECT array_agg(total_sales ORDER BY date)
+        FROM (SELECT date, total_sales FROM daily_sales
+              ORDER BY date DESC LIMIT 60 + :win) AS recent)) AS e
+ORDER BY u.ord;
+
+\if :cron
+\echo '== 6. Retrain demo-gru every night at 03:00 with pg_cron (early stopping on)'
+SELECT cron.schedule('retrain-demo-gru', '0 3 * * *',
+  $$SELECT seq_train('gru', total_sales, '{"name":"demo-gru","patience":10}' ORDER BY date) FROM daily_sales$$)
+  AS jobid;
+SELECT jobid, jobname, schedule FROM cron.job ORDER BY jobid;
+\endif
+
+\echo '== The model table'
+SELECT id, name, kind, owner, created_at::timestamp(0) AS created_at,
+       pg_size_pretty(length(model)::bigint) AS size
+FROM seq_model ORDER BY id;

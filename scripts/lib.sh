@@ -1,0 +1,27 @@
+# Shared helpers for the scripts in this folder.  Sourced, not run:
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck shell=bash
+
+# The repository root, whatever the caller's working directory.
+SEQFORECAST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export SEQFORECAST_ROOT
+
+# PostgreSQL 15's own binaries come first, so that psql, pg_ctl and pg_config
+# are those of the server we build for even when several versions are installed.
+PGBIN=/usr/lib/postgresql/15/bin
+export PATH="$PGBIN:$PATH"
+export PG_CONFIG="${PG_CONFIG:-$PGBIN/pg_config}"
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "need root for: $* (run as root or install sudo)"
+    fi
+}

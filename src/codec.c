@@ -1,0 +1,72 @@
+/*
+ * codec.c
+ *	  Models as bytea: the glue around the core's codec (sf_codec.c), which
+ *	  turns a decoder complaint into a data-exception error.
+ */
+#include "postgres.h"
+
+#include "utils/memutils.h"
+
+#include "seqforecast.h"
+
+bytea *
+EncodeModel(const sf_model *model, const double *tail, int n_tail,
+			const double *radius, int n_radius, const char *meta)
+{
+	sf_blob		blob;
+	size_t		len;
+	bytea	   *out;
+
+	memset(&blob, 0, sizeof(blob));
+	blob.model = *model;
+	blob.tail = tail;
+	blob.n_tail = n_tail;
+	blob.radius = radius;
+	blob.n_radius = n_radius;
+	blob.meta = meta;
+	blob.meta_len = meta ? strlen(meta) : 0;
+	len = sf_encode_bytes(&blob);
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("serialized model would be %zu bytes, more than a bytea can hold", len)));
+	out = palloc(len + VARHDRSZ);
+	SET_VARSIZE(out, len + VARHDRSZ);
+	sf_encode(&blob, (unsigned char *) VARDATA(out));
+	return out;
+}
+
+/*
+ * Decode and fully validate a serialized model.  Anything wrong with it is
+ * reported as invalid binary representation (SQLSTATE 22P03).
+ */
+SfModel *
+DecodeModel(bytea *blob)
+{
+	const unsigned char *buf = (const unsigned char *) VARDATA_ANY(blob);
+	size_t		len = VARSIZE_ANY_EXHDR(blob);
+	sf_blob		info;
+	const char *problem;
+	SfModel    *m;
+	size_t		n_params;
+
+	problem = sf_decode_check(buf, len, &info);
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid seqforecast model"),
+				 errdetail("%s", problem)));
+
+	n_params = sf_param_count(&info.model.arch);
+	m = palloc0(sizeof(SfModel));
+	m->core = info.model;
+	m->core.params = palloc_extended(n_params * sizeof(sf_real), MCXT_ALLOC_HUGE);
+	m->n_tail = info.n_tail;
+	m->tail = palloc(sizeof(double) * Max(info.n_tail, 1));
+	m->n_radius = info.n_radius;
+	m->radius = palloc(sizeof(double) * Max(info.n_radius, 1));
+	m->meta = palloc(info.meta_len + 1);
+	sf_decode(buf, &info, m->core.params, m->tail, m->radius, m->meta);
+	m->meta[info.meta_len] = '\0';
+	return m;
+}

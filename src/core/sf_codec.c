@@ -1,0 +1,257 @@
+/*
+ * sf_codec.c
+ *	  The serialized model, as FORMAT.md describes it: a fixed little-endian
+ *	  header, the float32 weights, the tail of the training series, the
+ *	  interval radii, a JSON metadata text, and a CRC-32C over all of it.
+ *
+ * The decoder is the one piece of the core that reads untrusted bytes, so
+ * sf_decode_check validates every field, size and value against the bytes
+ * present and the hard caps before anything is read or allocated; sf_decode
+ * then copies from a buffer that passed the check and cannot fail.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "sf_core.h"
+
+#define HEADER_BYTES 104
+#define CRC_BYTES 4
+static const unsigned char magic[4] = {'S', 'Q', 'F', 'C'};
+
+static void
+PutU32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char) v;
+	p[1] = (unsigned char) (v >> 8);
+	p[2] = (unsigned char) (v >> 16);
+	p[3] = (unsigned char) (v >> 24);
+}
+
+static uint32_t
+GetU32(const unsigned char *p)
+{
+	return (uint32_t) p[0] | (uint32_t) p[1] << 8 |
+		(uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+static void
+PutF64(unsigned char *p, double v)
+{
+	uint64_t	u;
+
+	memcpy(&u, &v, sizeof(u));
+	PutU32(p, (uint32_t) u);
+	PutU32(p + 4, (uint32_t) (u >> 32));
+}
+
+static double
+GetF64(const unsigned char *p)
+{
+	uint64_t	u = (uint64_t) GetU32(p) | (uint64_t) GetU32(p + 4) << 32;
+	double		v;
+
+	memcpy(&v, &u, sizeof(v));
+	return v;
+}
+
+static void
+PutF32(unsigned char *p, float v)
+{
+	uint32_t	u;
+
+	memcpy(&u, &v, sizeof(u));
+	PutU32(p, u);
+}
+
+static float
+GetF32(const unsigned char *p)
+{
+	uint32_t	u = GetU32(p);
+	float		v;
+
+	memcpy(&v, &u, sizeof(v));
+	return v;
+}
+
+/* CRC-32C (Castagnoli), bitwise-reflected, computed with a nibble table. */
+uint32_t
+sf_crc32c(uint32_t crc, const unsigned char *buf, size_t len)
+{
+	static const uint32_t table[16] = {
+		0x00000000, 0x105EC76F, 0x20BD8EDE, 0x30E349B1,
+		0x417B1DBC, 0x5125DAD3, 0x61C69362, 0x7198540D,
+		0x82F63B78, 0x92A8FC17, 0xA24BB5A6, 0xB21572C9,
+		0xC38D26C4, 0xD3D3E1AB, 0xE330A81A, 0xF36E6F75
+	};
+
+	crc = ~crc;
+	for (size_t i = 0; i < len; i++)
+	{
+		crc ^= buf[i];
+		crc = (crc >> 4) ^ table[crc & 15];
+		crc = (crc >> 4) ^ table[crc & 15];
+	}
+	return ~crc;
+}
+
+size_t
+sf_encode_bytes(const sf_blob *blob)
+{
+	return HEADER_BYTES + 4 * sf_param_count(&blob->model.arch) +
+		8 * (size_t) blob->n_tail + 8 * (size_t) blob->n_radius +
+		blob->meta_len + CRC_BYTES;
+}
+
+void
+sf_encode(const sf_blob *blob, unsigned char *out)
+{
+	const sf_arch *a = &blob->model.arch;
+	size_t		n_params = sf_param_count(a);
+	size_t		total = sf_encode_bytes(blob);
+	unsigned char *p = out + HEADER_BYTES;
+
+	memset(out, 0, HEADER_BYTES);
+	memcpy(out, magic, 4);
+	out[4] = SF_FORMAT_VERSION;
+	PutU32(out + 8, (uint32_t) total);
+	PutU32(out + 16, (uint32_t) a->kind);
+	PutU32(out + 20, (uint32_t) a->window);
+	PutU32(out + 24, (uint32_t) a->hidden);
+	PutU32(out + 28, (uint32_t) a->layers);
+	PutU32(out + 32, (uint32_t) a->n_head);
+	for (int j = 0; j < a->n_head; j++)
+		PutU32(out + 36 + 4 * j, (uint32_t) a->head[j]);
+	PutF64(out + 68, blob->model.scale_min);
+	PutF64(out + 76, blob->model.scale_max);
+	PutU32(out + 84, (uint32_t) n_params);
+	PutU32(out + 88, (uint32_t) blob->n_tail);
+	PutU32(out + 92, (uint32_t) blob->n_radius);
+	PutU32(out + 96, (uint32_t) blob->meta_len);
+
+	for (size_t i = 0; i < n_params; i++, p += 4)
+		PutF32(p, (float) blob->model.params[i]);
+	for (int i = 0; i < blob->n_tail; i++, p += 8)
+		PutF64(p, blob->tail[i]);
+	for (int i = 0; i < blob->n_radius; i++, p += 8)
+		PutF64(p, blob->radius[i]);
+	if (blob->meta_len)
+		memcpy(p, blob->meta, blob->meta_len);
+	p += blob->meta_len;
+	PutU32(p, sf_crc32c(0, out, total - CRC_BYTES));
+}
+
+/*
+ * Validate a serialized model.  Returns NULL and fills info (sizes, arch,
+ * scaler; pointers left NULL) when buf holds a complete, consistent model;
+ * else a sentence saying what is wrong.  Reads nothing beyond len.
+ */
+const char *
+sf_decode_check(const unsigned char *buf, size_t len, sf_blob *info)
+{
+	sf_arch    *a = &info->model.arch;
+	uint32_t	version,
+				n_params;
+	size_t		need;
+	const unsigned char *p;
+
+	memset(info, 0, sizeof(*info));
+	if (len < 4 || memcmp(buf, magic, 4) != 0)
+		return "The value is not a seqforecast model (bad magic number).";
+	if (len < HEADER_BYTES + CRC_BYTES)
+		return "The model is truncated: it is shorter than its header.";
+	version = (uint32_t) buf[4] | (uint32_t) buf[5] << 8;
+	if (version == 0)
+		return "The model's format version is 0, which no release wrote.";
+	if (version > SF_FORMAT_VERSION)
+		return "The model was written by a newer seqforecast (its format version is higher than this one reads).";
+	if (GetU32(buf + 8) != len)
+		return "The model's recorded length does not match its size: it is truncated or has trailing bytes.";
+	if (GetU32(buf + len - CRC_BYTES) != sf_crc32c(0, buf, len - CRC_BYTES))
+		return "The model's checksum does not match: the value is corrupt.";
+	if (buf[6] != 0 || buf[7] != 0 || GetU32(buf + 12) != 0 ||
+		GetU32(buf + 100) != 0)
+		return "The model has reserved fields set, which this version does not understand.";
+
+	a->kind = (int) GetU32(buf + 16);
+	a->window = (int) (GetU32(buf + 20) & 0x7fffffff);
+	a->hidden = (int) (GetU32(buf + 24) & 0x7fffffff);
+	a->layers = (int) (GetU32(buf + 28) & 0x7fffffff);
+	a->n_head = (int) (GetU32(buf + 32) & 0x7fffffff);
+	if (GetU32(buf + 16) > 2)
+		return "The model's kind is unknown.";
+	if (GetU32(buf + 20) > SF_MAX_WINDOW || GetU32(buf + 24) > SF_MAX_HIDDEN ||
+		GetU32(buf + 28) > SF_MAX_LAYERS || GetU32(buf + 32) > SF_MAX_HEAD)
+		return "The model's architecture is out of range.";
+	for (int j = 0; j < SF_MAX_HEAD; j++)
+	{
+		uint32_t	h = GetU32(buf + 36 + 4 * j);
+
+		if (j >= a->n_head ? h != 0 : h > SF_MAX_HEAD_SIZE)
+			return "The model's head sizes are out of range.";
+		if (j < a->n_head)
+			a->head[j] = (int) h;
+	}
+	if (sf_arch_check(a) != SF_OK)
+		return "The model's architecture is out of range.";
+
+	info->model.scale_min = GetF64(buf + 68);
+	info->model.scale_max = GetF64(buf + 76);
+	if (!isfinite(info->model.scale_min) || !isfinite(info->model.scale_max) ||
+		!(info->model.scale_max > info->model.scale_min))
+		return "The model's scaler is not a finite, increasing range.";
+
+	n_params = GetU32(buf + 84);
+	if (n_params != sf_param_count(a))
+		return "The model's parameter count does not match its architecture.";
+	if (GetU32(buf + 88) != 0 && GetU32(buf + 88) != (uint32_t) a->window)
+		return "The model's series tail is neither empty nor one window long.";
+	if (GetU32(buf + 92) > SF_MAX_RADIUS)
+		return "The model has too many interval radii.";
+	if (GetU32(buf + 96) > SF_MAX_META)
+		return "The model's metadata is too large.";
+	info->n_tail = (int) GetU32(buf + 88);
+	info->n_radius = (int) GetU32(buf + 92);
+	info->meta_len = GetU32(buf + 96);
+
+	need = HEADER_BYTES + 4 * (size_t) n_params + 8 * (size_t) info->n_tail +
+		8 * (size_t) info->n_radius + info->meta_len + CRC_BYTES;
+	if (need != len)
+		return "The model's sections do not add up to its size.";
+
+	p = buf + HEADER_BYTES;
+	for (size_t i = 0; i < n_params; i++, p += 4)
+		if (!isfinite(GetF32(p)))
+			return "The model has a NaN or infinite weight.";
+	for (int i = 0; i < info->n_tail; i++, p += 8)
+		if (!isfinite(GetF64(p)))
+			return "The model's series tail has a NaN or infinite value.";
+	for (int i = 0; i < info->n_radius; i++, p += 8)
+	{
+		double		r = GetF64(p);
+
+		if (!isfinite(r) || r < 0)
+			return "The model has a negative, NaN or infinite interval radius.";
+	}
+	for (size_t i = 0; i < info->meta_len; i++)
+		if (p[i] == 0)
+			return "The model's metadata contains a zero byte.";
+	return NULL;
+}
+
+/* Copy the sections of a model that passed sf_decode_check. */
+void
+sf_decode(const unsigned char *buf, const sf_blob *info, sf_real *params,
+		  double *tail, double *radius, char *meta)
+{
+	size_t		n_params = sf_param_count(&info->model.arch);
+	const unsigned char *p = buf + HEADER_BYTES;
+
+	for (size_t i = 0; i < n_params; i++, p += 4)
+		params[i] = (sf_real) GetF32(p);
+	for (int i = 0; i < info->n_tail; i++, p += 8)
+		tail[i] = GetF64(p);
+	for (int i = 0; i < info->n_radius; i++, p += 8)
+		radius[i] = GetF64(p);
+	if (info->meta_len)
+		memcpy(meta, p, info->meta_len);
+}

@@ -1,0 +1,243 @@
+/*
+ * sf_core.h
+ *	  Public interface of seqforecast's numeric core.
+ *
+ * The core is plain C11 with no PostgreSQL headers, no globals, no I/O and no
+ * allocation of its own: every function that needs working memory says how
+ * much up front (the *_bytes functions) and takes a caller-provided buffer.
+ * That lets the PostgreSQL glue refuse oversized requests before allocating
+ * anything, allocate from a memory context that a cancel cleans up, and lets
+ * the unit tests, fuzzers and benchmarks run the core with plain malloc.
+ *
+ * Parameters live in one flat array in PyTorch's state_dict order and layout
+ * (row-major [out][in] weights), so export and import are plain copies.
+ *
+ * sf_real is float unless the core is compiled with -DSF_REAL=double, which
+ * the gradient-check tests do.
+ */
+#ifndef SF_CORE_H
+#define SF_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef SF_REAL
+#define SF_REAL float
+#endif
+typedef SF_REAL sf_real;
+
+/* Recurrent kinds, in the order the model format stores them. */
+typedef enum sf_kind
+{
+	SF_RNN = 0,
+	SF_LSTM = 1,
+	SF_GRU = 2
+} sf_kind;
+
+/* Hard caps: the options parser and the decoder refuse anything beyond. */
+#define SF_MAX_WINDOW 4096
+#define SF_MAX_HIDDEN 1024
+#define SF_MAX_LAYERS 8
+#define SF_MAX_HEAD 8			/* head layers */
+#define SF_MAX_HEAD_SIZE 1024
+#define SF_MAX_BATCH 65536
+#define SF_MAX_EPOCHS 100000
+#define SF_MAX_SERIES 100000000 /* values in one training series */
+#define SF_MAX_TENSORS (4 * SF_MAX_LAYERS + 2 * SF_MAX_HEAD + 2)
+
+/* The shape of a network; everything needed to lay out its parameters. */
+typedef struct sf_arch
+{
+	int			kind;			/* sf_kind */
+	int			window;			/* time steps per input window */
+	int			hidden;			/* recurrent hidden size */
+	int			layers;			/* stacked recurrent layers */
+	int			n_head;			/* hidden layers of the ReLU head */
+	int			head[SF_MAX_HEAD];	/* their sizes */
+} sf_arch;
+
+/* A network with its scaler: all that is needed to predict. */
+typedef struct sf_model
+{
+	sf_arch		arch;
+	double		scale_min;		/* inputs are scaled (v - min) / (max - min) */
+	double		scale_max;
+	sf_real    *params;			/* sf_param_count(&arch) values, caller-owned */
+} sf_model;
+
+/* One parameter tensor, named and shaped as in PyTorch's state_dict. */
+typedef struct sf_tensor
+{
+	char		name[32];
+	int			ndim;			/* 1 or 2 */
+	int			shape[2];
+	size_t		offset;			/* into sf_model.params */
+	size_t		size;			/* elements */
+} sf_tensor;
+
+/* Training options beyond the architecture. */
+typedef struct sf_train_opts
+{
+	double		dropout;		/* between layers and before the head */
+	int			epochs;
+	int			batch_size;
+	double		learning_rate;
+	double		test_fraction;	/* last ceil(f * n_windows) windows held out */
+	double		validation_fraction;	/* end of the training windows */
+	int			patience;		/* 0: no early stopping */
+	uint64_t	seed;
+} sf_train_opts;
+
+/* How a series of n values splits into windows. */
+typedef struct sf_split
+{
+	int			n_windows;		/* n - window */
+	int			n_train;		/* windows used for gradient steps */
+	int			n_val;			/* windows used for early stopping */
+	int			n_test;			/* held-out windows */
+} sf_split;
+
+/*
+ * Called by long loops.  tick() once per mini-batch (the glue checks for
+ * interrupts there); epoch() after each epoch with the losses (val_loss is
+ * NaN without a validation part).  Either may be NULL.
+ */
+typedef struct sf_hooks
+{
+	void	   *ctx;
+	void		(*tick) (void *ctx);
+	void		(*epoch) (void *ctx, int epoch, double loss, double val_loss);
+} sf_hooks;
+
+/* What a training run reports besides the weights. */
+typedef struct sf_train_result
+{
+	int			epochs_run;
+	int			best_epoch;		/* 1-based epoch whose weights were kept */
+	double	   *loss;			/* caller-provided, opts.epochs entries */
+	double	   *val_loss;		/* caller-provided, opts.epochs entries, or NULL */
+} sf_train_result;
+
+/* Error codes of the checking functions. */
+#define SF_OK 0
+#define SF_EINVAL 1				/* an argument out of range */
+#define SF_ESHORT 2				/* series too short for the windows */
+#define SF_ENONFINITE 3			/* NaN or infinity in the data */
+
+/* sf_model.c */
+extern const char *sf_kind_name(int kind);
+extern int	sf_kind_from_name(const char *name);	/* -1 if unknown */
+extern int	sf_kind_gates(int kind);
+extern int	sf_arch_check(const sf_arch *arch);
+extern size_t sf_param_count(const sf_arch *arch);
+extern int	sf_tensors(const sf_arch *arch, sf_tensor *out);	/* returns count */
+extern void sf_model_init(sf_model *model, uint64_t seed);
+/*
+ * Inference runs windows in chunks of SF_INFER_CHUNK; sf_predict_windows and
+ * sf_forecast need sf_infer_bytes(arch, SF_INFER_CHUNK) bytes of work.
+ */
+#define SF_INFER_CHUNK 256
+extern size_t sf_infer_bytes(const sf_arch *arch, int batch);
+extern void sf_predict_windows(const sf_model *model, const double *series,
+							   int n_windows, double *pred, void *work);
+extern void sf_forecast(const sf_model *model, const double *last_window,
+						int horizon, double *out, void *work,
+						const sf_hooks *hooks);
+
+/* sf_train.c */
+extern int	sf_split_compute(int n_values, int window, double test_fraction,
+							 double validation_fraction, sf_split *split);
+extern size_t sf_train_bytes(const sf_arch *arch, const sf_train_opts *opts,
+							 int n_values);
+extern int	sf_train(sf_model *model, const sf_train_opts *opts,
+					 const double *series, int n_values, void *work,
+					 sf_train_result *result, const sf_hooks *hooks);
+/*
+ * One mini-batch without dropout: x is [batch][window] scaled inputs, y the
+ * [batch] scaled targets.  Returns the mean squared error; writes the
+ * predictions to pred and the gradient of the loss (overwriting) to grad when
+ * they are not NULL.  work holds sf_batch_bytes(arch, batch) bytes.  The
+ * gradient checks and the PyTorch agreement driver stand on this.
+ */
+extern double sf_batch_loss(const sf_model *model, const sf_real *x,
+							const sf_real *y, int batch, sf_real *pred,
+							sf_real *grad, void *work);
+extern size_t sf_batch_bytes(const sf_arch *arch, int batch);
+
+/*
+ * Batched recursive forecasts from count consecutive windows: origin k reads
+ * series[first + k .. first + k + window - 1] and out[k * horizon + h] is its
+ * (h+1)-step forecast.  work: sf_infer_bytes(arch, SF_INFER_CHUNK).
+ */
+extern void sf_forecast_from(const sf_model *model, const double *series,
+							 int first, int count, int horizon, double *out,
+							 void *work, const sf_hooks *hooks);
+
+/* sf_codec.c: the serialized model (see FORMAT.md) */
+#define SF_FORMAT_VERSION 1
+#define SF_MAX_TAIL SF_MAX_WINDOW
+#define SF_MAX_RADIUS 1024
+#define SF_MAX_META (16 * 1024 * 1024)
+
+typedef struct sf_blob
+{
+	sf_model	model;			/* params point into caller memory */
+	int			n_tail;			/* last values of the training series */
+	const double *tail;
+	int			n_radius;		/* interval radius per forecast step */
+	const double *radius;
+	size_t		meta_len;		/* JSON text: options, metrics, losses */
+	const char *meta;
+} sf_blob;
+
+extern size_t sf_encode_bytes(const sf_blob *blob);
+extern void sf_encode(const sf_blob *blob, unsigned char *out);
+extern const char *sf_decode_check(const unsigned char *buf, size_t len,
+								   sf_blob *info);
+extern void sf_decode(const unsigned char *buf, const sf_blob *info,
+					  sf_real *params, double *tail, double *radius,
+					  char *meta);
+extern uint32_t sf_crc32c(uint32_t crc, const unsigned char *buf, size_t len);
+
+/* sf_adam.c */
+typedef struct sf_adam
+{
+	double		lr;
+	double		beta1;
+	double		beta2;
+	double		eps;
+	long		step;
+	sf_real    *m;				/* caller-provided, n entries */
+	sf_real    *v;				/* caller-provided, n entries */
+} sf_adam;
+
+extern void sf_adam_init(sf_adam *adam, double lr, sf_real *m, sf_real *v,
+						 size_t n);
+extern void sf_adam_step(sf_adam *adam, sf_real *params, const sf_real *grad,
+						 size_t n);
+
+/* sf_metrics.c */
+typedef struct sf_scores
+{
+	int			n;
+	double		r2;
+	double		rmse;
+	double		mae;
+	double		mape;			/* percent; NaN when every actual is 0 */
+} sf_scores;
+
+extern void sf_score(const double *actual, const double *pred, int n,
+					 sf_scores *out);
+extern double sf_conformal_radius(double *abs_err, int n, double coverage);
+
+/* sf_rng.c */
+typedef struct sf_rng
+{
+	uint64_t	s[4];
+} sf_rng;
+
+extern void sf_rng_seed(sf_rng *rng, uint64_t seed);
+extern uint64_t sf_rng_next(sf_rng *rng);
+extern double sf_rng_uniform(sf_rng *rng);	/* [0, 1) */
+
+#endif							/* SF_CORE_H */

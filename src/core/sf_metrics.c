@@ -1,0 +1,78 @@
+/*
+ * sf_metrics.c
+ *	  Scores of predictions against actual values, and the conformal radius
+ *	  behind the prediction intervals.  Everything here is in double and in
+ *	  original units.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "sf_core.h"
+
+void
+sf_score(const double *actual, const double *pred, int n, sf_scores *out)
+{
+	double		mean = 0,
+				ss_tot = 0,
+				ss_res = 0,
+				abs_sum = 0,
+				ape_sum = 0;
+	int			ape_n = 0;
+
+	out->n = n;
+	if (n <= 0)
+	{
+		out->r2 = out->rmse = out->mae = out->mape = NAN;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		mean += actual[i];
+	mean /= n;
+	for (int i = 0; i < n; i++)
+	{
+		double		e = actual[i] - pred[i];
+
+		ss_res += e * e;
+		ss_tot += (actual[i] - mean) * (actual[i] - mean);
+		abs_sum += fabs(e);
+		if (actual[i] != 0)
+		{
+			ape_sum += fabs(e / actual[i]);
+			ape_n++;
+		}
+	}
+	out->r2 = ss_tot > 0 ? 1.0 - ss_res / ss_tot : NAN;
+	out->rmse = sqrt(ss_res / n);
+	out->mae = abs_sum / n;
+	out->mape = ape_n > 0 ? 100.0 * ape_sum / ape_n : NAN;
+}
+
+static int
+CompareDouble(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Split-conformal radius: the ceil((n + 1) * coverage)-th smallest absolute
+ * error, capped at the largest when n is too small for the exact rank.
+ * Sorts abs_err in place.
+ */
+double
+sf_conformal_radius(double *abs_err, int n, double coverage)
+{
+	int			k;
+
+	if (n <= 0)
+		return NAN;
+	qsort(abs_err, (size_t) n, sizeof(double), CompareDouble);
+	k = (int) ceil((n + 1) * coverage - 1e-9);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return abs_err[k - 1];
+}

@@ -1,0 +1,270 @@
+/*
+ * sf_net.c
+ *	  A whole network over one mini-batch: workspace layout, the forward pass
+ *	  through the stacked recurrent layers and the head, the loss, and
+ *	  backpropagation through time.  The per-kind cell arithmetic lives in
+ *	  sf_rnn.c, sf_lstm.c and sf_gru.c; the head in sf_head.c.
+ */
+#include <string.h>
+
+#include "sf_internal.h"
+
+/* Indexes into net->tensors. */
+#define T_WIH(l) (4 * (l))
+#define T_WHH(l) (4 * (l) + 1)
+#define T_BIH(l) (4 * (l) + 2)
+#define T_BHH(l) (4 * (l) + 3)
+
+/*
+ * Lay out every buffer for mini-batches of up to cap windows.  Inference
+ * (training = 0) needs no gradient or dropout buffers.
+ */
+void
+sf_net_layout(sf_net *net, const sf_arch *arch, int cap, int training,
+			  sf_ws *ws)
+{
+	int			T = arch->window,
+				H = arch->hidden,
+				GH = sf_kind_gates(arch->kind) * H,
+				widest = 1;
+	size_t		n_params = sf_param_count(arch);
+
+	memset(net, 0, sizeof(*net));
+	net->arch = arch;
+	net->cap = cap;
+	net->training = training;
+	net->n_tensors = sf_tensors(arch, net->tensors);
+	net->tparams = SF_TAKE(ws, n_params);
+	net->x0 = SF_TAKE(ws, (size_t) T * cap);
+	net->y = SF_TAKE(ws, cap);
+
+	for (int l = 0; l < arch->layers; l++)
+	{
+		sf_layer_buf *L = &net->L[l];
+		int			I = l == 0 ? 1 : H;
+
+		L->XW = SF_TAKE(ws, (size_t) T * cap * GH);
+		L->Hs = SF_TAKE(ws, (size_t) (T + 1) * cap * H);
+		L->hw = SF_TAKE(ws, (size_t) cap * GH);
+		if (arch->kind != SF_RNN)
+			L->A = SF_TAKE(ws, (size_t) T * cap * GH);
+		if (arch->kind == SF_LSTM)
+			L->Cs = SF_TAKE(ws, (size_t) (T + 1) * cap * H);
+		if (arch->kind == SF_GRU)
+			L->HN = SF_TAKE(ws, (size_t) T * cap * H);
+		if (training)
+		{
+			L->dXW = SF_TAKE(ws, (size_t) T * cap * GH);
+			L->dHW = arch->kind == SF_GRU ?
+				SF_TAKE(ws, (size_t) T * cap * GH) : L->dXW;
+			L->dh = SF_TAKE(ws, (size_t) cap * H);
+			L->dc = SF_TAKE(ws, (size_t) cap * H);
+			if (l > 0)
+			{
+				L->dX = SF_TAKE(ws, (size_t) T * cap * I);
+				L->Xdrop = SF_TAKE(ws, (size_t) T * cap * I);
+				L->mask = SF_TAKE(ws, (size_t) T * cap * I);
+			}
+		}
+	}
+	if (training)
+	{
+		net->hdrop = SF_TAKE(ws, (size_t) cap * H);
+		net->hmask = SF_TAKE(ws, (size_t) cap * H);
+	}
+	widest = H;
+	for (int j = 0; j < arch->n_head; j++)
+	{
+		net->act[j + 1] = SF_TAKE(ws, (size_t) cap * arch->head[j]);
+		if (arch->head[j] > widest)
+			widest = arch->head[j];
+	}
+	net->out = SF_TAKE(ws, cap);
+	if (training)
+	{
+		net->dact[0] = SF_TAKE(ws, (size_t) cap * widest);
+		net->dact[1] = SF_TAKE(ws, (size_t) cap * widest);
+	}
+}
+
+/*
+ * The forward pass multiplies activations by transposed weights so that its
+ * inner loops run along contiguous rows; make those copies once per set of
+ * weights (per optimizer step, or per inference call).
+ */
+void
+sf_net_prepare(sf_net *net, const sf_real *params)
+{
+	for (int i = 0; i < net->n_tensors; i++)
+	{
+		const sf_tensor *t = &net->tensors[i];
+
+		if (t->ndim == 2)
+			sf_transpose(t->shape[0], t->shape[1], params + t->offset,
+						 net->tparams + t->offset);
+	}
+}
+
+/* Fill a dropout mask: 0 with probability p, else 1 / (1 - p). */
+static void
+FillMask(sf_real *mask, size_t n, double p, sf_rng *rng)
+{
+	sf_real		keep = (sf_real) (1.0 / (1.0 - p));
+
+	for (size_t i = 0; i < n; i++)
+		mask[i] = sf_rng_uniform(rng) < p ? 0 : keep;
+}
+
+static void
+ApplyMask(sf_real *dst, const sf_real *src, const sf_real *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i] * mask[i];
+}
+
+/*
+ * Forward over B windows whose inputs are in net->x0.  dropout > 0 (only in
+ * training) draws fresh masks from rng; sf_net_prepare must have run on the
+ * same params.
+ */
+void
+sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
+			   sf_rng *rng)
+{
+	const sf_arch *arch = net->arch;
+	int			T = arch->window,
+				H = arch->hidden,
+				GH = sf_kind_gates(arch->kind) * H;
+	const sf_real *input = net->x0;
+	int			drop = dropout > 0 && net->training;
+
+	for (int l = 0; l < arch->layers; l++)
+	{
+		sf_layer_buf *L = &net->L[l];
+		int			I = l == 0 ? 1 : H;
+		const sf_tensor *wih = &net->tensors[T_WIH(l)];
+		const sf_real *Wt_ih = net->tparams + wih->offset;
+		const sf_real *Wt_hh = net->tparams + net->tensors[T_WHH(l)].offset;
+		const sf_real *b_ih = params + net->tensors[T_BIH(l)].offset;
+		const sf_real *b_hh = params + net->tensors[T_BHH(l)].offset;
+
+		if (l > 0 && drop)
+		{
+			FillMask(L->mask, (size_t) T * B * I, dropout, rng);
+			ApplyMask(L->Xdrop, input, L->mask, (size_t) T * B * I);
+			input = L->Xdrop;
+		}
+		L->X = input;
+
+		/* input projections of all time steps in one pass */
+		sf_rows_set(T * B, GH, b_ih, L->XW);
+		sf_gemm_nn(T * B, GH, I, input, I, Wt_ih, GH, L->XW, GH, 1);
+		memset(L->Hs, 0, sizeof(sf_real) * B * H);
+		if (L->Cs)
+			memset(L->Cs, 0, sizeof(sf_real) * B * H);
+
+		switch (arch->kind)
+		{
+			case SF_RNN:
+				sf_rnn_forward(L, Wt_hh, b_hh, T, B, H);
+				break;
+			case SF_LSTM:
+				sf_lstm_forward(L, Wt_hh, b_hh, T, B, H);
+				break;
+			default:
+				sf_gru_forward(L, Wt_hh, b_hh, T, B, H);
+				break;
+		}
+		input = L->Hs + (size_t) B * H;
+	}
+
+	/* the head reads the top layer's last state */
+	net->act[0] = net->L[arch->layers - 1].Hs + (size_t) T * B * H;
+	if (drop)
+	{
+		FillMask(net->hmask, (size_t) B * H, dropout, rng);
+		ApplyMask(net->hdrop, net->act[0], net->hmask, (size_t) B * H);
+		net->act[0] = net->hdrop;
+	}
+	sf_head_forward(net, params, B);
+	(void) GH;
+}
+
+/* Mean squared error of net->out against net->y. */
+double
+sf_net_loss(const sf_net *net, int B)
+{
+	double		s = 0;
+
+	for (int b = 0; b < B; b++)
+	{
+		double		e = (double) net->out[b] - (double) net->y[b];
+
+		s += e * e;
+	}
+	return s / B;
+}
+
+/*
+ * Gradient of the mean squared error with respect to every parameter,
+ * written to grad (overwritten).  Runs after sf_net_forward on the same
+ * batch; the dropout masks of that pass are reused.
+ */
+void
+sf_net_backward(sf_net *net, const sf_real *params, int B, sf_real *grad)
+{
+	const sf_arch *arch = net->arch;
+	int			T = arch->window,
+				H = arch->hidden,
+				GH = sf_kind_gates(arch->kind) * H;
+	sf_layer_buf *top = &net->L[arch->layers - 1];
+	const sf_real *dHext = NULL;
+
+	memset(grad, 0, sizeof(sf_real) * sf_param_count(arch));
+
+	/* the head leaves d loss / d h_T of the top layer in top->dh */
+	sf_head_backward(net, params, B, grad, top->dh);
+	if (net->act[0] == net->hdrop)
+		ApplyMask(top->dh, top->dh, net->hmask, (size_t) B * H);
+
+	for (int l = arch->layers - 1; l >= 0; l--)
+	{
+		sf_layer_buf *L = &net->L[l];
+		int			I = l == 0 ? 1 : H;
+		const sf_tensor *wih = &net->tensors[T_WIH(l)];
+		const sf_tensor *whh = &net->tensors[T_WHH(l)];
+		const sf_real *W_hh = params + whh->offset;
+
+		/* dh holds the gradient at the last step (top layer) or nothing */
+		switch (arch->kind)
+		{
+			case SF_RNN:
+				sf_rnn_backward(L, W_hh, dHext, l == arch->layers - 1 ? L->dh : NULL, T, B, H);
+				break;
+			case SF_LSTM:
+				sf_lstm_backward(L, W_hh, dHext, l == arch->layers - 1 ? L->dh : NULL, T, B, H);
+				break;
+			default:
+				sf_gru_backward(L, W_hh, dHext, l == arch->layers - 1 ? L->dh : NULL, T, B, H);
+				break;
+		}
+
+		/* weight gradients over all time steps at once */
+		sf_gemm_tn(GH, H, T * B, L->dHW, GH, L->Hs, H,
+				   grad + whh->offset, H);
+		sf_gemm_tn(GH, I, T * B, L->dXW, GH, L->X, I,
+				   grad + wih->offset, I);
+		sf_colsum_add(T * B, GH, L->dXW, grad + net->tensors[T_BIH(l)].offset);
+		sf_colsum_add(T * B, GH, L->dHW, grad + net->tensors[T_BHH(l)].offset);
+
+		if (l > 0)
+		{
+			/* gradient flowing into the layer below, through its dropout */
+			sf_gemm_nn(T * B, I, GH, L->dXW, GH, params + wih->offset, I,
+					   L->dX, I, 0);
+			if (L->X == L->Xdrop)
+				ApplyMask(L->dX, L->dX, L->mask, (size_t) T * B * I);
+			dHext = L->dX;
+		}
+	}
+}

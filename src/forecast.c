@@ -1,0 +1,290 @@
+/*
+ * forecast.c
+ *	  The set-returning functions over a model: seq_forecast (recursive
+ *	  multi-step forecast with intervals), seq_predict (one-step predictions
+ *	  over every window of a series) and seq_evaluate (their scores).  Each
+ *	  takes the model as a bigint id, a text name or a bytea; the SQL
+ *	  overloads all land on the same C function, which tells the forms apart
+ *	  by the argument's type.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "utils/array.h"
+
+#include "seqforecast.h"
+
+#define MAX_HORIZON 100000
+
+/* Rows computed on the first call, returned one per call. */
+typedef struct Rows
+{
+	int			n;
+	int			ncols;
+	Datum	   *values;			/* n * ncols */
+	bool	   *nulls;
+} Rows;
+
+static Rows *
+NewRows(int n, int ncols)
+{
+	Rows	   *r = palloc(sizeof(Rows));
+
+	r->n = n;
+	r->ncols = ncols;
+	r->values = palloc0(sizeof(Datum) * Max(n, 1) * ncols);
+	r->nulls = palloc0(sizeof(bool) * Max(n, 1) * ncols);
+	return r;
+}
+
+static Datum
+NextRow(FunctionCallInfo fcinfo, FuncCallContext *funcctx)
+{
+	Rows	   *r = funcctx->user_fctx;
+	uint64		i = funcctx->call_cntr;
+
+	if (i < (uint64) r->n)
+	{
+		HeapTuple	tuple = heap_form_tuple(funcctx->tuple_desc,
+											r->values + i * r->ncols,
+											r->nulls + i * r->ncols);
+
+		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
+	}
+	SRF_RETURN_DONE(funcctx);
+}
+
+static void
+SetupResult(FunctionCallInfo fcinfo, FuncCallContext *funcctx)
+{
+	TupleDesc	desc;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	funcctx->tuple_desc = BlessTupleDesc(desc);
+}
+
+static void
+CheckHistory(const SfModel *m, int n, const char *what)
+{
+	if (n < m->core.arch.window)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of %d values is shorter than the model's window of %d",
+						what, n, m->core.arch.window),
+				 errhint("Pass at least %d values.", m->core.arch.window)));
+}
+
+/* The radius of the interval at 1-based step h. */
+static double
+Radius(const SfModel *m, int h)
+{
+	int			k = m->n_radius;
+
+	if (h <= k)
+		return m->radius[h - 1];
+	/* beyond the fitted steps, widen like a random walk's spread */
+	return m->radius[k - 1] * sqrt((double) h / k);
+}
+
+static Rows *
+ForecastRows(FunctionCallInfo fcinfo)
+{
+	SfModel    *m = LoadModel(fcinfo, 0);
+	int			horizon;
+	const double *window;
+	double	   *out;
+	void	   *work;
+	Rows	   *rows;
+	sf_hooks	hooks = {NULL, InterruptTick, NULL};
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("horizon must not be NULL")));
+	horizon = PG_GETARG_INT32(1);
+	if (horizon < 1 || horizon > MAX_HORIZON)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("horizon must be between 1 and %d", MAX_HORIZON),
+				 errdetail("The value given was %d.", horizon)));
+
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+	{
+		int			n;
+		double	   *history = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(2), "history", &n);
+
+		CheckHistory(m, n, "history");
+		window = history + n - m->core.arch.window;
+	}
+	else
+	{
+		if (m->n_tail < m->core.arch.window)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model has no training series to continue from"),
+					 errhint("Pass the recent values as the history argument.")));
+		window = m->tail;
+	}
+
+	out = palloc(sizeof(double) * horizon);
+	work = AllocWork(sf_infer_bytes(&m->core.arch, SF_INFER_CHUNK));
+	sf_forecast(&m->core, window, horizon, out, work, &hooks);
+
+	rows = NewRows(horizon, 4);
+	for (int h = 0; h < horizon; h++)
+	{
+		Datum	   *v = rows->values + h * 4;
+		bool	   *nl = rows->nulls + h * 4;
+
+		v[0] = Int32GetDatum(h + 1);
+		v[1] = Float8GetDatum(out[h]);
+		if (m->n_radius > 0)
+		{
+			double		r = Radius(m, h + 1);
+
+			v[2] = Float8GetDatum(out[h] - r);
+			v[3] = Float8GetDatum(out[h] + r);
+		}
+		else
+			nl[2] = nl[3] = true;
+	}
+	return rows;
+}
+
+PG_FUNCTION_INFO_V1(seq_forecast);
+
+/* seq_forecast(model, horizon int, history float8[]) */
+Datum
+seq_forecast(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+
+		if (PG_ARGISNULL(0))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("model must not be NULL")));
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		SetupResult(fcinfo, funcctx);
+		funcctx->user_fctx = ForecastRows(fcinfo);
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	return NextRow(fcinfo, funcctx);
+}
+
+/*
+ * One-step predictions for every window of the series argument (argno 1).
+ * Sets *actual to the values they predict; returns the count.
+ */
+static int
+PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
+			  double **pred)
+{
+	SfModel    *m = LoadModel(fcinfo, 0);
+	int			n;
+	double	   *series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
+	int			count;
+	void	   *work;
+
+	if (n <= m->core.arch.window)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("series of %d values is too short for the model's window of %d",
+						n, m->core.arch.window),
+				 errhint("Pass at least %d values: a window and one value to predict.",
+						 m->core.arch.window + 1)));
+	count = n - m->core.arch.window;
+	*pred = palloc(sizeof(double) * count);
+	work = AllocWork(sf_infer_bytes(&m->core.arch, SF_INFER_CHUNK));
+	sf_predict_windows(&m->core, series, count, *pred, work);
+	*actual = series + m->core.arch.window;
+	*model = m;
+	return count;
+}
+
+PG_FUNCTION_INFO_V1(seq_predict);
+
+/* seq_predict(model, series float8[]) -> (position, actual, predicted) */
+Datum
+seq_predict(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		SfModel    *m;
+		double	   *actual,
+				   *pred;
+		int			count;
+		Rows	   *rows;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		SetupResult(fcinfo, funcctx);
+		count = PredictSeries(fcinfo, &m, &actual, &pred);
+		rows = NewRows(count, 3);
+		for (int i = 0; i < count; i++)
+		{
+			rows->values[i * 3] = Int32GetDatum(m->core.arch.window + i + 1);
+			rows->values[i * 3 + 1] = Float8GetDatum(actual[i]);
+			rows->values[i * 3 + 2] = Float8GetDatum(pred[i]);
+		}
+		funcctx->user_fctx = rows;
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	return NextRow(fcinfo, funcctx);
+}
+
+static Datum
+NullableFloat(double v, bool *isnull)
+{
+	*isnull = !isfinite(v);
+	return Float8GetDatum(v);
+}
+
+PG_FUNCTION_INFO_V1(seq_evaluate);
+
+/* seq_evaluate(model, series float8[]) -> (n, r2, rmse, mae, mape) */
+Datum
+seq_evaluate(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		SfModel    *m;
+		double	   *actual,
+				   *pred;
+		int			count;
+		sf_scores	sc;
+		Rows	   *rows;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		SetupResult(fcinfo, funcctx);
+		count = PredictSeries(fcinfo, &m, &actual, &pred);
+		sf_score(actual, pred, count, &sc);
+		rows = NewRows(1, 5);
+		rows->values[0] = Int32GetDatum(sc.n);
+		rows->values[1] = NullableFloat(sc.r2, &rows->nulls[1]);
+		rows->values[2] = NullableFloat(sc.rmse, &rows->nulls[2]);
+		rows->values[3] = NullableFloat(sc.mae, &rows->nulls[3]);
+		rows->values[4] = NullableFloat(sc.mape, &rows->nulls[4]);
+		funcctx->user_fctx = rows;
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	return NextRow(fcinfo, funcctx);
+}

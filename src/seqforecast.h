@@ -1,0 +1,71 @@
+/*
+ * seqforecast.h
+ *	  The PostgreSQL glue of seqforecast: options, model storage, the
+ *	  training aggregates and the forecasting functions.  The numeric work
+ *	  is done by the core (src/core/sf_core.h), which knows nothing of
+ *	  PostgreSQL.
+ */
+#ifndef SEQFORECAST_H
+#define SEQFORECAST_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+
+#include "sf_core.h"
+
+/* Every option of a training, defaults resolved. */
+typedef struct SfOptions
+{
+	char	   *name;
+	sf_arch		arch;
+	sf_train_opts train;
+	int			season;
+	bool		skip_short;		/* on_short = 'skip' */
+	bool		has_patience;
+} SfOptions;
+
+/* A decoded model, palloc'd in one piece. */
+typedef struct SfModel
+{
+	sf_model	core;
+	int			n_tail;
+	double	   *tail;			/* last window of the training series */
+	int			n_radius;
+	double	   *radius;			/* 90% interval radius per step */
+	char	   *meta;			/* JSON text, NUL-terminated */
+} SfModel;
+
+/* seqforecast.c */
+extern int	sf_max_memory_kb;
+extern bool sf_progress;
+extern void CheckMemoryRequest(size_t bytes, const char *what);
+extern void *AllocWork(size_t bytes);
+extern void InterruptTick(void *ctx);
+extern void AppendFloat(StringInfo s, double v);
+
+/* options.c */
+extern void ReadOptions(SfOptions *opts, const char *kind, Jsonb *json);
+extern char *OptionsToJson(const SfOptions *opts);
+
+/* series.c */
+extern double *ArrayToSeries(ArrayType *array, const char *what, int *n);
+extern void CheckSeriesValue(double v, int64 row);
+
+/* codec.c */
+extern bytea *EncodeModel(const sf_model *model, const double *tail,
+						  int n_tail, const double *radius, int n_radius,
+						  const char *meta);
+extern SfModel *DecodeModel(bytea *blob);
+
+/* store.c */
+extern char *ModelTable(Oid fn_oid);
+extern int64 StoreModel(Oid fn_oid, const char *name, bytea *blob);
+extern bytea *FetchModelById(Oid fn_oid, int64 id);
+extern bytea *FetchModelByName(Oid fn_oid, const char *name);
+extern SfModel *LoadModel(FunctionCallInfo fcinfo, int argno);
+
+#endif							/* SEQFORECAST_H */

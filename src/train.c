@@ -1,0 +1,424 @@
+/*
+ * train.c
+ *	  The training aggregates seq_train (stores the model, returns its id)
+ *	  and seq_fit (returns the serialized model, no side effect).  The
+ *	  transition function collects the ordered values; the final function
+ *	  trains, scores the held-out windows against the model and the naive
+ *	  baselines, derives the prediction intervals, and serializes.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/xact.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "seqforecast.h"
+
+/* Coverage of the prediction intervals, and the steps they are fitted for. */
+#define INTERVAL_COVERAGE 0.9
+#define INTERVAL_MAX_STEPS 64
+
+/* The aggregate's state: the options, read once, and the values so far. */
+typedef struct TrainState
+{
+	SfOptions	opts;
+	double	   *values;
+	int64		n;
+	int64		cap;
+} TrainState;
+
+/* What the epoch hook needs to report progress. */
+typedef struct Progress
+{
+	const char *name;
+	int			epochs;
+	instr_time	start;
+	double		last_report;
+} Progress;
+
+static TrainState *
+Accumulate(FunctionCallInfo fcinfo, bool stores)
+{
+	MemoryContext aggctx;
+	TrainState *state;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		elog(ERROR, "seq_train and seq_fit transition called in non-aggregate context");
+
+	if (PG_ARGISNULL(0))
+	{
+		MemoryContext old;
+		char	   *kind;
+
+		if (stores)
+		{
+			PreventCommandIfReadOnly("seq_train()");
+			PreventCommandDuringRecovery("seq_train()");
+		}
+		if (PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("model kind must not be NULL"),
+					 errhint("Valid kinds are rnn, lstm and gru.")));
+		old = MemoryContextSwitchTo(aggctx);
+		state = palloc0(sizeof(TrainState));
+		kind = text_to_cstring(PG_GETARG_TEXT_PP(1));
+		ReadOptions(&state->opts, kind,
+					PG_NARGS() > 3 && !PG_ARGISNULL(3) ? PG_GETARG_JSONB_P(3) : NULL);
+		state->cap = 1024;
+		state->values = palloc(sizeof(double) * state->cap);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		state = (TrainState *) PG_GETARG_POINTER(0);
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("series value %lld is NULL", (long long) state->n + 1),
+				 errhint("A series must have no gaps: filter out or fill NULL values (for example with coalesce).")));
+	CheckSeriesValue(PG_GETARG_FLOAT8(2), state->n + 1);
+
+	if (state->n == state->cap)
+	{
+		if (state->cap >= SF_MAX_SERIES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("series has more than %d values", SF_MAX_SERIES)));
+		CheckMemoryRequest(sizeof(double) * state->cap * 2, "collecting this series");
+		state->cap *= 2;
+		state->values = repalloc_huge(state->values, sizeof(double) * state->cap);
+	}
+	state->values[state->n++] = PG_GETARG_FLOAT8(2);
+	return state;
+}
+
+PG_FUNCTION_INFO_V1(seq_train_accum);
+
+/* seq_train_accum(internal, kind text, value float8 [, options jsonb]) */
+Datum
+seq_train_accum(PG_FUNCTION_ARGS)
+{
+	return PointerGetDatum(Accumulate(fcinfo, true));
+}
+
+PG_FUNCTION_INFO_V1(seq_fit_accum);
+
+/* seq_fit_accum(internal, kind text, value float8 [, options jsonb]) */
+Datum
+seq_fit_accum(PG_FUNCTION_ARGS)
+{
+	return PointerGetDatum(Accumulate(fcinfo, false));
+}
+
+static double
+Elapsed(instr_time start)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, start);
+	return INSTR_TIME_GET_DOUBLE(now);
+}
+
+/* Epoch hook: a NOTICE at the first and last epoch and every few seconds. */
+static void
+ReportEpoch(void *ctx, int epoch, double loss, double val_loss)
+{
+	Progress   *p = ctx;
+	double		t = Elapsed(p->start);
+
+	if (!sf_progress)
+		return;
+	if (epoch != 1 && epoch != p->epochs && t - p->last_report < 2.0)
+		return;
+	p->last_report = t;
+	if (isnan(val_loss))
+		ereport(NOTICE,
+				(errmsg("training \"%s\": epoch %d of %d, loss %.6g, %.1f s",
+						p->name, epoch, p->epochs, loss, t)));
+	else
+		ereport(NOTICE,
+				(errmsg("training \"%s\": epoch %d of %d, loss %.6g, validation loss %.6g, %.1f s",
+						p->name, epoch, p->epochs, loss, val_loss, t)));
+}
+
+/* The fewest values the options need, for the "too short" message. */
+static int64
+MinimumLength(const SfOptions *o)
+{
+	sf_split	split;
+
+	for (int64 n = o->arch.window + 1; n < (int64) o->arch.window + 100000; n++)
+		if (sf_split_compute((int) n, o->arch.window, o->train.test_fraction,
+							 o->train.validation_fraction, &split) == SF_OK)
+			return n;
+	return -1;
+}
+
+static void
+AppendScore(StringInfo s, const char *key, double v)
+{
+	appendStringInfo(s, ", \"%s\": ", key);
+	AppendFloat(s, v);
+}
+
+/*
+ * Scores on the held-out windows, in original units: the model, the naive
+ * forecast (the previous value) and the seasonal-naive one (the value one
+ * season back).  Appends them to metrics.
+ */
+static void
+ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
+			 const double *series, const sf_split *split, void *work)
+{
+	int			first = split->n_train + split->n_val;
+	int			nt = split->n_test;
+	int			T = o->arch.window;
+	double	   *pred = palloc(sizeof(double) * Max(nt, 1));
+	double	   *base = palloc(sizeof(double) * Max(nt, 1));
+	const double *actual = series + first + T;
+	sf_scores	sc;
+	bool		seasonal_ok = first + T - o->season >= 0;
+
+	sf_predict_windows(&m->core, series + first, nt, pred, work);
+	sf_score(actual, pred, nt, &sc);
+	AppendScore(metrics, "r2", sc.r2);
+	AppendScore(metrics, "rmse", sc.rmse);
+	AppendScore(metrics, "mae", sc.mae);
+	AppendScore(metrics, "mape", sc.mape);
+
+	for (int i = 0; i < nt; i++)
+		base[i] = series[first + i + T - 1];
+	sf_score(actual, base, nt, &sc);
+	AppendScore(metrics, "naive_r2", sc.r2);
+	AppendScore(metrics, "naive_rmse", sc.rmse);
+
+	if (seasonal_ok)
+	{
+		for (int i = 0; i < nt; i++)
+			base[i] = series[first + i + T - o->season];
+		sf_score(actual, base, nt, &sc);
+	}
+	AppendScore(metrics, "seasonal_naive_r2", seasonal_ok ? sc.r2 : NAN);
+	AppendScore(metrics, "seasonal_naive_rmse", seasonal_ok ? sc.rmse : NAN);
+}
+
+/*
+ * Split-conformal radii for each forecast step h: recursive forecasts from
+ * every held-out origin, scored against the values h steps on.  Returns the
+ * number of steps.
+ */
+static int
+IntervalRadii(const SfModel *m, const double *series, const sf_split *split,
+			  double *radius, void *work)
+{
+	int			first = split->n_train + split->n_val;
+	int			nt = split->n_test;
+	int			T = m->core.arch.window;
+	int			steps = Min(nt, INTERVAL_MAX_STEPS);
+	double	   *fc;
+	double	   *err;
+	sf_hooks	hooks = {NULL, InterruptTick, NULL};
+
+	if (steps < 1)
+		return 0;
+	fc = palloc(sizeof(double) * nt * steps);
+	err = palloc(sizeof(double) * nt);
+	sf_forecast_from(&m->core, series, first, nt, steps, fc, work, &hooks);
+	for (int h = 0; h < steps; h++)
+	{
+		int			count = 0;
+
+		/* origin k's (h+1)-step forecast is for value first + k + T + h */
+		for (int k = 0; k + h < nt; k++)
+			err[count++] = fabs(series[first + k + T + h] - fc[(size_t) k * steps + h]);
+		radius[h] = sf_conformal_radius(err, count, INTERVAL_COVERAGE);
+	}
+	return steps;
+}
+
+/*
+ * Train on the collected series and return the serialized model, or NULL
+ * for a too-short series with on_short = 'skip'.
+ */
+static bytea *
+TrainAndEncode(TrainState *state)
+{
+	SfOptions  *o = &state->opts;
+	int			n = (int) state->n;
+	sf_split	split;
+	SfModel		m;
+	sf_train_result result;
+	size_t		n_params = sf_param_count(&o->arch);
+	size_t		train_bytes,
+				infer_bytes;
+	void	   *work;
+	double		radius[INTERVAL_MAX_STEPS];
+	int			n_radius = 0;
+	double		seconds;
+	Progress	progress;
+	sf_hooks	hooks = {&progress, InterruptTick, ReportEpoch};
+	StringInfoData meta;
+	int			rc;
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext trainctx;
+	bytea	   *blob;
+
+	if (sf_split_compute(n, o->arch.window, o->train.test_fraction,
+						 o->train.validation_fraction, &split) != SF_OK)
+	{
+		int64		need = MinimumLength(o);
+
+		if (o->skip_short)
+		{
+			ereport(NOTICE,
+					(errmsg("skipping model \"%s\": series of %d values is too short, it needs at least %lld",
+							o->name, n, (long long) need)));
+			return NULL;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("series of %d values is too short for model \"%s\"", n, o->name),
+				 errdetail("With window %d, test_fraction %g and validation_fraction %g it needs at least %lld values.",
+						   o->arch.window, o->train.test_fraction,
+						   o->train.validation_fraction, (long long) need),
+				 errhint("Use a smaller window or more data; with on_short 'skip' a short series gives NULL instead of an error.")));
+	}
+
+	train_bytes = sf_train_bytes(&o->arch, &o->train, n);
+	infer_bytes = sf_infer_bytes(&o->arch, SF_INFER_CHUNK);
+	CheckMemoryRequest(train_bytes + infer_bytes + n_params * sizeof(sf_real),
+					   psprintf("training model \"%s\"", o->name));
+
+	/* one context for the whole training, gone on success and on error */
+	trainctx = AllocSetContextCreate(CurrentMemoryContext,
+									 "seqforecast training",
+									 ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(trainctx);
+
+	memset(&m, 0, sizeof(m));
+	m.core.arch = o->arch;
+	m.core.params = palloc_extended(n_params * sizeof(sf_real), MCXT_ALLOC_HUGE);
+	result.loss = palloc(sizeof(double) * o->train.epochs);
+	result.val_loss = split.n_val > 0 ? palloc(sizeof(double) * o->train.epochs) : NULL;
+	work = palloc_extended(Max(train_bytes, infer_bytes), MCXT_ALLOC_HUGE);
+
+	progress.name = o->name;
+	progress.epochs = o->train.epochs;
+	progress.last_report = 0;
+	INSTR_TIME_SET_CURRENT(progress.start);
+	rc = sf_train(&m.core, &o->train, state->values, n, work, &result, &hooks);
+	seconds = Elapsed(progress.start);
+	if (rc != SF_OK)
+		elog(ERROR, "training failed with core error %d", rc);
+	for (size_t i = 0; i < n_params; i++)
+		if (!isfinite(m.core.params[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("training model \"%s\" diverged", o->name),
+					 errdetail("A weight became NaN or infinite."),
+					 errhint("Lower learning_rate.")));
+
+	initStringInfo(&meta);
+	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
+					 SF_FORMAT_VERSION, OptionsToJson(o));
+	appendStringInfo(&meta, "\"n_train\": %d, \"n_validation\": %d, \"n_test\": %d, "
+					 "\"epochs_run\": %d, \"best_epoch\": %d, \"season\": %d",
+					 split.n_train, split.n_val, split.n_test,
+					 result.epochs_run, result.best_epoch, o->season);
+	AppendScore(&meta, "train_seconds", seconds);
+	AppendScore(&meta, "final_loss", result.loss[result.epochs_run - 1]);
+	if (split.n_test > 0)
+	{
+		ScoreHoldout(&meta, &m, o, state->values, &split, work);
+		n_radius = IntervalRadii(&m, state->values, &split, radius, work);
+		appendStringInfo(&meta, ", \"interval_coverage\": %g, \"interval_steps\": %d",
+						 INTERVAL_COVERAGE, n_radius);
+	}
+	else
+	{
+		static const char *const keys[] = {"r2", "rmse", "mae", "mape",
+		"naive_r2", "seasonal_naive_r2"};
+
+		for (size_t i = 0; i < lengthof(keys); i++)
+			appendStringInfo(&meta, ", \"%s\": null", keys[i]);
+	}
+	appendStringInfoString(&meta, "}, \"loss\": [");
+	for (int e = 0; e < result.epochs_run; e++)
+	{
+		if (e)
+			appendStringInfoString(&meta, ", ");
+		AppendFloat(&meta, result.loss[e]);
+	}
+	appendStringInfoString(&meta, "], \"val_loss\": ");
+	if (result.val_loss)
+	{
+		appendStringInfoChar(&meta, '[');
+		for (int e = 0; e < result.epochs_run; e++)
+		{
+			if (e)
+				appendStringInfoString(&meta, ", ");
+			AppendFloat(&meta, result.val_loss[e]);
+		}
+		appendStringInfoChar(&meta, ']');
+	}
+	else
+		appendStringInfoString(&meta, "null");
+	appendStringInfoChar(&meta, '}');
+
+	MemoryContextSwitchTo(caller);
+	blob = EncodeModel(&m.core, state->values + n - o->arch.window,
+					   o->arch.window, radius, n_radius, meta.data);
+	MemoryContextDelete(trainctx);
+	return blob;
+}
+
+static void
+CheckEmpty(FunctionCallInfo fcinfo)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "seq_train and seq_fit final called in non-aggregate context");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("series is empty"),
+				 errhint("The aggregate received no rows to train on.")));
+}
+
+PG_FUNCTION_INFO_V1(seq_train_final);
+
+/* Final function of seq_train: train, store, return the new id. */
+Datum
+seq_train_final(PG_FUNCTION_ARGS)
+{
+	TrainState *state;
+	bytea	   *blob;
+
+	CheckEmpty(fcinfo);
+	state = (TrainState *) PG_GETARG_POINTER(0);
+	blob = TrainAndEncode(state);
+	if (blob == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(StoreModel(fcinfo->flinfo->fn_oid, state->opts.name, blob));
+}
+
+PG_FUNCTION_INFO_V1(seq_fit_final);
+
+/* Final function of seq_fit: train, return the serialized model. */
+Datum
+seq_fit_final(PG_FUNCTION_ARGS)
+{
+	bytea	   *blob;
+
+	CheckEmpty(fcinfo);
+	blob = TrainAndEncode((TrainState *) PG_GETARG_POINTER(0));
+	if (blob == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(blob);
+}

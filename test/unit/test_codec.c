@@ -1,0 +1,437 @@
+/*
+ * test_codec.c
+ *	  The serialized model: round trip, the CRC-32C, and that truncated,
+ *	  corrupted or crafted bytes are refused (never read past their length,
+ *	  never accepted with values the rest of the core cannot take).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+
+static void
+put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char) v;
+	p[1] = (unsigned char) (v >> 8);
+	p[2] = (unsigned char) (v >> 16);
+	p[3] = (unsigned char) (v >> 24);
+}
+
+static uint32_t
+get_u32(const unsigned char *p)
+{
+	return (uint32_t) p[0] | (uint32_t) p[1] << 8 |
+		(uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+/* Re-seal a crafted buffer so that only the field under test is wrong. */
+static void
+reseal(unsigned char *buf, size_t len)
+{
+	put_u32(buf + len - 4, sf_crc32c(0, buf, len - 4));
+}
+
+/* A model with every section present. */
+typedef struct sample
+{
+	sf_blob		blob;
+	sf_real    *params;
+	double		tail[SF_MAX_WINDOW];
+	double		radius[16];
+	char		meta[64];
+	unsigned char *bytes;
+	size_t		len;
+} sample;
+
+static void
+make_sample(sample *s, int kind, int with_sections)
+{
+	static const int head2[2] = {6, 3};
+	sf_arch		a = make_arch(kind, 5, 4, 2, 2, head2);
+	size_t		P = sf_param_count(&a);
+	int			i;
+
+	memset(s, 0, sizeof(*s));
+	s->params = xmalloc(sizeof(sf_real) * P);
+	s->blob.model.arch = a;
+	s->blob.model.params = s->params;
+	sf_model_init(&s->blob.model, 11);
+	s->blob.model.scale_min = -3.25;
+	s->blob.model.scale_max = 1234.5;
+	if (with_sections)
+	{
+		for (i = 0; i < a.window; i++)
+			s->tail[i] = 100.0 + i * 0.1;
+		for (i = 0; i < 16; i++)
+			s->radius[i] = 1.5 + i;
+		strcpy(s->meta, "{\"r2\": 0.5, \"name\": \"cinema\"}");
+		s->blob.n_tail = a.window;
+		s->blob.tail = s->tail;
+		s->blob.n_radius = 16;
+		s->blob.radius = s->radius;
+		s->blob.meta_len = strlen(s->meta);
+		s->blob.meta = s->meta;
+	}
+	s->len = sf_encode_bytes(&s->blob);
+	s->bytes = xmalloc(s->len);
+	memset(s->bytes, 0xa5, s->len);
+	sf_encode(&s->blob, s->bytes);
+}
+
+static void
+free_sample(sample *s)
+{
+	free(s->params);
+	free(s->bytes);
+}
+
+/* Check a copy of len bytes in a buffer of exactly that size. */
+static const char *
+check_exact(const unsigned char *bytes, size_t len, sf_blob *info)
+{
+	unsigned char *copy = xmalloc(len);
+	const char *msg;
+
+	if (len)
+		memcpy(copy, bytes, len);
+	msg = sf_decode_check(copy, len, info);
+	free(copy);
+	return msg;
+}
+
+static void
+test_crc(void)
+{
+	unit_case	c;
+	static const unsigned char digits[] = "123456789";
+	unsigned char zeros[32];
+
+	uc_begin(&c, "sf_crc32c: the standard check values");
+	memset(zeros, 0, sizeof(zeros));
+	if (sf_crc32c(0, digits, 9) != UINT32_C(0xE3069283))
+		uc_fail(&c, "crc32c(\"123456789\") = %08x, expected e3069283",
+				(unsigned) sf_crc32c(0, digits, 9));
+	if (sf_crc32c(0, zeros, 32) != UINT32_C(0x8A9136AA))
+		uc_fail(&c, "crc32c(32 zero bytes) = %08x, expected 8a9136aa",
+				(unsigned) sf_crc32c(0, zeros, 32));
+	/* Incremental use gives the same as one pass. */
+	if (sf_crc32c(sf_crc32c(0, digits, 4), digits + 4, 5) != UINT32_C(0xE3069283))
+		uc_fail(&c, "crc32c in two parts differs");
+	uc_end(&c);
+}
+
+static void
+test_round_trip(void)
+{
+	int			kind,
+				sections;
+
+	for (kind = 0; kind < 3; kind++)
+		for (sections = 0; sections < 2; sections++)
+		{
+			sample		s;
+			sf_blob		info;
+			const char *msg;
+			unit_case	c;
+			size_t		P,
+						i;
+
+			make_sample(&s, kind, sections);
+			P = sf_param_count(&s.blob.model.arch);
+			uc_begin(&c, "codec %s%s: encode, check, decode round trip",
+					 sf_kind_name(kind), sections ? " with tail, radii, meta" : "");
+			if (memcmp(s.bytes, "SQFC", 4) != 0 || s.bytes[4] != SF_FORMAT_VERSION)
+				uc_fail(&c, "no magic SQFC and format version %d in front",
+						SF_FORMAT_VERSION);
+			if (get_u32(s.bytes + s.len - 4) != sf_crc32c(0, s.bytes, s.len - 4))
+				uc_fail(&c, "last 4 bytes are not the little-endian CRC-32C of the rest");
+			msg = check_exact(s.bytes, s.len, &info);
+			if (msg != NULL)
+				uc_fail(&c, "sf_decode_check refused its own output: %s", msg);
+			else
+			{
+				sf_real    *params = xmalloc(sizeof(sf_real) * P);
+				double		tail[SF_MAX_WINDOW];
+				double		radius[16];
+				char		meta[64];
+
+				if (memcmp(&info.model.arch, &s.blob.model.arch, sizeof(sf_arch)) != 0)
+					uc_fail(&c, "arch does not round-trip");
+				if (info.model.scale_min != s.blob.model.scale_min ||
+					info.model.scale_max != s.blob.model.scale_max)
+					uc_fail(&c, "scaler [%g, %g] after the round trip",
+							info.model.scale_min, info.model.scale_max);
+				if (info.n_tail != s.blob.n_tail || info.n_radius != s.blob.n_radius ||
+					info.meta_len != s.blob.meta_len)
+					uc_fail(&c, "section sizes %d %d %zu, expected %d %d %zu",
+							info.n_tail, info.n_radius, info.meta_len,
+							s.blob.n_tail, s.blob.n_radius, s.blob.meta_len);
+				else
+				{
+					memset(meta, 0, sizeof(meta));
+					sf_decode(s.bytes, &info, params, tail, radius, meta);
+					for (i = 0; i < P; i++)
+						if (params[i] != (sf_real) (float) s.params[i])
+						{
+							uc_fail(&c, "param %zu = %.9g, encoded %.9g", i,
+									(double) params[i], (double) s.params[i]);
+							break;
+						}
+					for (i = 0; i < (size_t) info.n_tail; i++)
+						if (tail[i] != s.tail[i])
+							uc_fail(&c, "tail[%zu] = %.17g", i, tail[i]);
+					for (i = 0; i < (size_t) info.n_radius; i++)
+						if (radius[i] != s.radius[i])
+							uc_fail(&c, "radius[%zu] = %.17g", i, radius[i]);
+					if (memcmp(meta, s.meta, info.meta_len) != 0)
+						uc_fail(&c, "meta does not round-trip");
+				}
+				free(params);
+			}
+			uc_end(&c);
+			free_sample(&s);
+		}
+}
+
+static void
+test_truncation_and_flips(void)
+{
+	sample		s;
+	sf_blob		info;
+	unit_case	c;
+	size_t		len,
+				i;
+	int			bit;
+
+	make_sample(&s, SF_GRU, 1);
+	uc_begin(&c, "codec: every truncation and every trailing byte is refused");
+	for (len = 0; len < s.len; len++)
+		if (check_exact(s.bytes, len, &info) == NULL)
+			uc_fail(&c, "accepted the first %zu of %zu bytes", len, s.len);
+	{
+		unsigned char *longer = xmalloc(s.len + 8);
+
+		memcpy(longer, s.bytes, s.len);
+		memset(longer + s.len, 0, 8);
+		for (len = s.len + 1; len <= s.len + 8; len++)
+			if (check_exact(longer, len, &info) == NULL)
+				uc_fail(&c, "accepted %zu trailing bytes", len - s.len);
+		free(longer);
+	}
+	uc_end(&c);
+
+	uc_begin(&c, "codec: every single-bit flip is refused (%zu bytes)", s.len);
+	for (i = 0; i < s.len; i++)
+		for (bit = 0; bit < 8; bit++)
+		{
+			s.bytes[i] ^= (unsigned char) (1 << bit);
+			if (check_exact(s.bytes, s.len, &info) == NULL)
+				uc_fail(&c, "accepted a flip of bit %d of byte %zu", bit, i);
+			s.bytes[i] ^= (unsigned char) (1 << bit);
+		}
+	uc_end(&c);
+	free_sample(&s);
+}
+
+/*
+ * Crafted models, re-sealed with a valid checksum, each wrong in one field
+ * that the header or the sections carry.  Offsets are found from the
+ * encoder's own output rather than assumed, where that is possible.
+ */
+static void
+test_crafted(void)
+{
+	sample		s;
+	sf_blob		info;
+	unit_case	c;
+	unsigned char *b;
+	size_t		P,
+				params_at,
+				tail_at,
+				radius_at,
+				meta_at;
+	int			field;
+
+	make_sample(&s, SF_LSTM, 1);
+	P = sf_param_count(&s.blob.model.arch);
+	meta_at = s.len - 4 - s.blob.meta_len;
+	radius_at = meta_at - 8 * (size_t) s.blob.n_radius;
+	tail_at = radius_at - 8 * (size_t) s.blob.n_tail;
+	params_at = tail_at - 4 * P;
+	b = xmalloc(s.len);
+
+	uc_begin(&c, "codec: crafted models with a valid checksum are refused");
+	if (check_exact(s.bytes, s.len, &info) != NULL)
+		uc_fail(&c, "the unmodified sample is refused");
+	for (field = 0; field < 10; field++)
+	{
+		const char *what = "";
+		float		fnan = NAN;
+		double		dnan = NAN,
+					dneg = -1.0;
+
+		memcpy(b, s.bytes, s.len);
+		switch (field)
+		{
+			case 0:
+				what = "format version 0";
+				b[4] = 0;
+				break;
+			case 1:
+				what = "format version + 1";
+				b[4] = SF_FORMAT_VERSION + 1;
+				break;
+			case 2:
+				what = "recorded length off by one";
+				put_u32(b + 8, (uint32_t) s.len - 1);
+				break;
+			case 3:
+				what = "a NaN weight";
+				memcpy(b + params_at + 4 * (P / 2), &fnan, 4);
+				break;
+			case 4:
+				what = "a NaN in the tail";
+				memcpy(b + tail_at + 8, &dnan, 8);
+				break;
+			case 5:
+				what = "a negative radius";
+				memcpy(b + radius_at + 8 * 3, &dneg, 8);
+				break;
+			case 6:
+				what = "a NaN radius";
+				memcpy(b + radius_at, &dnan, 8);
+				break;
+			case 7:
+				what = "a zero byte in the metadata";
+				b[meta_at + 2] = 0;
+				break;
+			case 8:
+				what = "an infinite weight";
+				{
+					float		finf = INFINITY;
+
+					memcpy(b + params_at, &finf, 4);
+				}
+				break;
+			case 9:
+				what = "bad magic";
+				b[0] = 'X';
+				break;
+		}
+		reseal(b, s.len);
+		if (check_exact(b, s.len, &info) == NULL)
+			uc_fail(&c, "accepted %s", what);
+	}
+
+	/*
+	 * Every 32-bit header word set to absurd values, re-sealed: either
+	 * refused, or accepted with an arch that passes sf_arch_check and sizes
+	 * that add up (so sf_decode stays within the buffer).
+	 */
+	{
+		static const uint32_t evil[] = {
+			0, 1, 3, 0x7fffffff, 0x80000000, 0xffffffff, 4097, 1025, 9, 65536
+		};
+		size_t		w;
+		int			k;
+
+		for (w = 4; w + 4 <= 104 && w + 4 <= s.len - 4; w += 4)
+			for (k = 0; k < (int) (sizeof(evil) / sizeof(evil[0])); k++)
+			{
+				memcpy(b, s.bytes, s.len);
+				put_u32(b + w, evil[k]);
+				reseal(b, s.len);
+				if (check_exact(b, s.len, &info) == NULL)
+				{
+					size_t		need = 4 * sf_param_count(&info.model.arch) +
+						8 * (size_t) info.n_tail + 8 * (size_t) info.n_radius +
+						info.meta_len + 4;
+
+					if (sf_arch_check(&info.model.arch) != SF_OK)
+						uc_fail(&c, "word at %zu = %u accepted with a bad arch",
+								w, (unsigned) evil[k]);
+					else if (need > s.len)
+						uc_fail(&c, "word at %zu = %u accepted with sections of "
+								"%zu bytes in %zu", w, (unsigned) evil[k], need,
+								s.len);
+					else if (!(info.model.scale_max > info.model.scale_min) ||
+							 !isfinite(info.model.scale_min) ||
+							 !isfinite(info.model.scale_max))
+						uc_fail(&c, "word at %zu = %u accepted with scaler [%g, %g]",
+								w, (unsigned) evil[k], info.model.scale_min,
+								info.model.scale_max);
+				}
+			}
+	}
+	uc_end(&c);
+
+	/* Random damage, sometimes re-sealed: refused or safely decodable. */
+	uc_begin(&c, "codec: 3000 random corruptions never accepted unsafely");
+	{
+		unit_rng	r = {4242};
+		int			iter;
+		sf_real    *params = xmalloc(sizeof(sf_real) * P);
+		double		tail[SF_MAX_WINDOW];
+		double		radius[SF_MAX_RADIUS];
+		char	   *meta = xmalloc(s.len);
+
+		for (iter = 0; iter < 3000; iter++)
+		{
+			int			n_changes = 1 + (int) (urand(&r) * 4);
+			int			k;
+
+			memcpy(b, s.bytes, s.len);
+			for (k = 0; k < n_changes; k++)
+			{
+				size_t		at = (size_t) (urand(&r) * (double) s.len);
+
+				/* Bias toward the header, where the structure is. */
+				if (urand(&r) < 0.7)
+					at = (size_t) (urand(&r) * 104);
+				b[at] = (unsigned char) (urand(&r) * 256);
+			}
+			if (urand(&r) < 0.8)
+				reseal(b, s.len);
+			if (check_exact(b, s.len, &info) == NULL)
+			{
+				size_t		np = sf_param_count(&info.model.arch);
+
+				if (sf_arch_check(&info.model.arch) != SF_OK ||
+					info.n_tail < 0 || info.n_tail > SF_MAX_WINDOW ||
+					info.n_radius < 0 || info.n_radius > SF_MAX_RADIUS ||
+					np > s.len || info.meta_len > s.len ||
+					4 * np + 8 * (size_t) info.n_tail +
+					8 * (size_t) info.n_radius + info.meta_len + 4 > s.len)
+				{
+					uc_fail(&c, "iteration %d accepted inconsistent sizes", iter);
+					continue;
+				}
+				if (np > P)
+				{
+					free(params);
+					params = xmalloc(sizeof(sf_real) * np);
+					P = np;
+				}
+				sf_decode(b, &info, params, tail, radius, meta);
+			}
+		}
+		free(params);
+		free(meta);
+	}
+	uc_end(&c);
+
+	free(b);
+	free_sample(&s);
+}
+
+void
+test_codec(void)
+{
+	test_crc();
+	test_round_trip();
+	test_truncation_and_flips();
+	test_crafted();
+}
