@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "sf_core.h"
+#include "sf_internal.h"
 
 void
 sf_adam_init(sf_adam *adam, double lr, sf_real *m, sf_real *v, size_t n)
@@ -23,7 +23,7 @@ sf_adam_init(sf_adam *adam, double lr, sf_real *m, sf_real *v, size_t n)
 	memset(v, 0, n * sizeof(sf_real));
 }
 
-void
+SF_KERNEL void
 sf_adam_step(sf_adam *adam, sf_real *params, const sf_real *grad, size_t n)
 {
 	double		bc1,

@@ -23,6 +23,7 @@
 
 #ifndef SF_REAL
 #define SF_REAL float
+#define SF_REAL_FLOAT 1			/* the SIMD kernels apply */
 #endif
 typedef SF_REAL sf_real;
 

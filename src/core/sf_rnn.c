@@ -7,7 +7,7 @@
 
 #include "sf_internal.h"
 
-void
+SF_KERNEL void
 sf_rnn_forward(sf_layer_buf *L, const sf_real *Wt_hh, const sf_real *b_hh,
 			   int T, int B, int H)
 {
@@ -33,7 +33,7 @@ sf_rnn_forward(sf_layer_buf *L, const sf_real *Wt_hh, const sf_real *b_hh,
  * the layer above; dhlast ([B][H], may be NULL, may alias L->dh) the one
  * arriving at the last step from the head.  Leaves dXW (= dHW) filled.
  */
-void
+SF_KERNEL void
 sf_rnn_backward(sf_layer_buf *L, const sf_real *W_hh, const sf_real *dHext,
 				const sf_real *dhlast, int T, int B, int H)
 {

@@ -1,0 +1,533 @@
+/*
+ * bench_core.c
+ *	  Benchmark driver of seqforecast's numeric core: times sf_train, counts
+ *	  its floating-point work, and scores holdout accuracy, with plain malloc
+ *	  and no PostgreSQL.
+ *
+ *	  bench_core train [options]     time sf_train, print the median of --runs
+ *	  bench_core accuracy [options]  holdout R^2 per kind over --seeds A-B
+ *	  bench_core gen N               print the generated series as CSV
+ *
+ * Options: --kind rnn|lstm|gru|all  --hidden H  --window W  --batch B
+ *	--epochs E  --lr LR  --test-fraction F  --seed S  --runs N  --seeds A-B
+ *	--label NAME  and the series: --csv PATH [--from YYYY-MM-DD] (rows whose
+ *	date sorts before --from are skipped) or --generate N.
+ *
+ * Besides human-readable lines it prints one machine-readable line per figure:
+ *	BENCH name=... value=... unit=...
+ *
+ * FLOPs are nominal matmul work, the same formula as bench/torch_bench.py:
+ * per window, a recurrent layer's forward costs 2*T*G*H*(I + H) (G gates: 1
+ * rnn, 4 lstm, 3 gru; I input size; T window), the head 2*sum(in*out) over
+ * its Linear layers including the output one; backward counts 2x forward, so
+ * a training window costs 3x forward; times the training windows per epoch
+ * and the epochs.  Element-wise work (activations, biases, Adam) is not
+ * counted.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sf_core.h"
+
+typedef struct Opts
+{
+	const char *kind;
+	int			hidden;
+	int			window;
+	int			batch;
+	int			epochs;
+	double		lr;
+	double		test_fraction;
+	long		seed;
+	int			runs;
+	int			seed_lo;
+	int			seed_hi;
+	const char *label;
+	const char *csv;
+	const char *from;
+	int			generate;
+} Opts;
+
+static void
+Die(const char *msg, const char *arg)
+{
+	fprintf(stderr, "bench_core: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+	exit(2);
+}
+
+static void *
+Alloc(size_t n)
+{
+	void	   *p = malloc(n ? n : 1);
+
+	if (!p)
+		Die("out of memory", NULL);
+	return p;
+}
+
+static double
+Now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+CmpDouble(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+Median(double *v, int n)
+{
+	qsort(v, n, sizeof(double), CmpDouble);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/*
+ * splitmix64 of i: a stateless hash, so bench/torch_bench.py can produce the
+ * very same series with a few lines of Python.
+ */
+static unsigned long long
+Mix(unsigned long long z)
+{
+	z += 0x9E3779B97F4A7C15ULL;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * A positive daily series shaped like box-office sales: weekly and yearly
+ * seasonality, a slow trend and uniform noise.
+ */
+static void
+Generate(double *v, int n)
+{
+	const double pi = 3.14159265358979323846;
+
+	for (int i = 0; i < n; i++)
+	{
+		double		u = (double) (Mix((unsigned long long) i) >> 11) / 9007199254740992.0;
+
+		v[i] = 1000.0 * (10.0 + 3.0 * sin(2 * pi * i / 7.0)
+						 + 2.0 * sin(2 * pi * i / 365.25)
+						 + 0.0005 * i + 2.0 * (u - 0.5));
+	}
+}
+
+/* Reads "header\ndate,value\n..." keeping rows whose date is >= from. */
+static double *
+LoadCsv(const char *path, const char *from, int *n_out)
+{
+	FILE	   *f = fopen(path, "r");
+	char		line[512];
+	int			cap = 1024,
+				n = 0;
+	double	   *v;
+
+	if (!f)
+		Die("cannot open", path);
+	v = Alloc(sizeof(double) * cap);
+	if (!fgets(line, sizeof line, f))
+		Die("empty file", path);
+	while (fgets(line, sizeof line, f))
+	{
+		char	   *comma = strchr(line, ',');
+		char	   *end;
+		double		x;
+
+		if (!comma)
+			continue;
+		*comma = '\0';
+		if (from && strcmp(line, from) < 0)
+			continue;
+		x = strtod(comma + 1, &end);
+		if (end == comma + 1)
+			Die("bad value in", path);
+		if (n == cap)
+		{
+			cap *= 2;
+			v = realloc(v, sizeof(double) * cap);
+			if (!v)
+				Die("out of memory", NULL);
+		}
+		v[n++] = x;
+	}
+	fclose(f);
+	*n_out = n;
+	return v;
+}
+
+static double *
+LoadSeries(const Opts *o, int *n, const char **what)
+{
+	static char buf[600];
+	double	   *v;
+
+	if (o->csv)
+	{
+		v = LoadCsv(o->csv, o->from, n);
+		snprintf(buf, sizeof buf, "%s%s%s (%d values)", o->csv,
+				 o->from ? " from " : "", o->from ? o->from : "", *n);
+	}
+	else
+	{
+		if (o->generate < 2)
+			Die("need --csv PATH or --generate N", NULL);
+		*n = o->generate;
+		v = Alloc(sizeof(double) * *n);
+		Generate(v, *n);
+		snprintf(buf, sizeof buf, "generated series (%d values)", *n);
+	}
+	*what = buf;
+	return v;
+}
+
+static sf_arch
+MakeArch(int kind, const Opts *o)
+{
+	sf_arch		a;
+
+	memset(&a, 0, sizeof a);
+	a.kind = kind;
+	a.window = o->window;
+	a.hidden = o->hidden;
+	a.layers = 1;
+	a.n_head = 2;
+	a.head[0] = 16;
+	a.head[1] = 8;
+	if (sf_arch_check(&a) != SF_OK)
+		Die("architecture out of range", NULL);
+	return a;
+}
+
+static sf_train_opts
+MakeTrainOpts(const Opts *o, long seed)
+{
+	sf_train_opts t;
+
+	memset(&t, 0, sizeof t);
+	t.dropout = 0;
+	t.epochs = o->epochs;
+	t.batch_size = o->batch;
+	t.learning_rate = o->lr;
+	t.test_fraction = o->test_fraction;
+	t.validation_fraction = 0;
+	t.patience = 0;
+	t.seed = (uint64_t) seed;
+	return t;
+}
+
+/* Nominal FLOPs of one window's forward pass; see the file header. */
+static double
+ForwardFlops(const sf_arch *a)
+{
+	double		f = 0;
+	int			in = 1,
+				prev;
+
+	for (int l = 0; l < a->layers; l++)
+	{
+		f += 2.0 * a->window * sf_kind_gates(a->kind) * a->hidden * (double) (in + a->hidden);
+		in = a->hidden;
+	}
+	prev = a->hidden;
+	for (int i = 0; i < a->n_head; i++)
+	{
+		f += 2.0 * prev * a->head[i];
+		prev = a->head[i];
+	}
+	f += 2.0 * prev * 1;
+	return f;
+}
+
+/* One sf_train run; returns its wall seconds and the final epoch's loss. */
+static double
+TrainOnce(sf_model *m, const sf_train_opts *t, const double *v, int n,
+		  void *work, double *loss, double *final_loss)
+{
+	sf_train_result r;
+	double		t0,
+				t1;
+	int			rc;
+
+	memset(&r, 0, sizeof r);
+	r.loss = loss;
+	r.val_loss = NULL;
+	t0 = Now();
+	rc = sf_train(m, t, v, n, work, &r, NULL);
+	t1 = Now();
+	if (rc != SF_OK)
+		Die("sf_train failed", NULL);
+	*final_loss = loss[r.epochs_run - 1];
+	return t1 - t0;
+}
+
+static int
+KindList(const char *k, int *kinds)
+{
+	if (strcmp(k, "all") == 0)
+	{
+		kinds[0] = SF_RNN;
+		kinds[1] = SF_LSTM;
+		kinds[2] = SF_GRU;
+		return 3;
+	}
+	kinds[0] = sf_kind_from_name(k);
+	if (kinds[0] < 0)
+		Die("unknown kind", k);
+	return 1;
+}
+
+static int
+CmdTrain(const Opts *o)
+{
+	int			n,
+				kinds[3],
+				nk = KindList(o->kind, kinds);
+	const char *what;
+	double	   *v = LoadSeries(o, &n, &what);
+
+	printf("# core: %s; hidden %d window %d head [16,8] batch %d lr %g epochs %d "
+		   "test_fraction %g seed %ld; median of %d runs of sf_train\n",
+		   what, o->hidden, o->window, o->batch, o->lr, o->epochs,
+		   o->test_fraction, o->seed, o->runs);
+	for (int ki = 0; ki < nk; ki++)
+	{
+		sf_arch		a = MakeArch(kinds[ki], o);
+		sf_train_opts t = MakeTrainOpts(o, o->seed);
+		sf_split	s;
+		sf_model	m;
+		void	   *work;
+		double	   *loss = Alloc(sizeof(double) * o->epochs);
+		double	   *secs = Alloc(sizeof(double) * o->runs);
+		double		fwd,
+					flops,
+					med,
+					lo,
+					hi,
+					final_loss = NAN;
+		const char *kn = sf_kind_name(a.kind);
+
+		if (sf_split_compute(n, a.window, t.test_fraction, 0, &s) != SF_OK)
+			Die("series too short for the windows", NULL);
+		memset(&m, 0, sizeof m);
+		m.arch = a;
+		m.params = Alloc(sizeof(sf_real) * sf_param_count(&a));
+		work = Alloc(sf_train_bytes(&a, &t, n));
+		for (int r = 0; r < o->runs; r++)
+			secs[r] = TrainOnce(&m, &t, v, n, work, loss, &final_loss);
+		fwd = ForwardFlops(&a);
+		flops = 3.0 * fwd * s.n_train * o->epochs;
+		med = Median(secs, o->runs);
+		lo = secs[0];
+		hi = secs[o->runs - 1];
+		printf("core %-9s %-4s n_train %6d  median %9.4f s  (min %.4f, max %.4f)  "
+			   "%10.4g FLOP  %7.3f GFLOP/s  final loss %.5f\n",
+			   o->label, kn, s.n_train, med, lo, hi, flops, flops / med * 1e-9,
+			   final_loss);
+		printf("BENCH name=core.%s.%s.seconds value=%.6f unit=s\n", o->label, kn, med);
+		printf("BENCH name=core.%s.%s.flop value=%.6g unit=FLOP\n", o->label, kn, flops);
+		printf("BENCH name=core.%s.%s.gflops value=%.4f unit=GFLOP/s\n", o->label, kn,
+			   flops / med * 1e-9);
+		fflush(stdout);
+		if (!isfinite(final_loss))
+			fprintf(stderr, "bench_core: warning: %s final loss is not finite\n", kn);
+		free(work);
+		free(m.params);
+		free(loss);
+		free(secs);
+	}
+	free(v);
+	return 0;
+}
+
+/*
+ * The recipe's holdout R^2: train with seed s, predict the last n_test
+ * windows (those sf_train held out) and score them in original units.
+ */
+static int
+CmdAccuracy(const Opts *o)
+{
+	int			n,
+				kinds[3],
+				nk = KindList(o->kind, kinds);
+	const char *what;
+	double	   *v = LoadSeries(o, &n, &what);
+
+	printf("# core accuracy: %s; hidden %d window %d head [16,8] batch %d lr %g "
+		   "epochs %d test_fraction %g; seeds %d..%d\n",
+		   what, o->hidden, o->window, o->batch, o->lr, o->epochs,
+		   o->test_fraction, o->seed_lo, o->seed_hi);
+	for (int ki = 0; ki < nk; ki++)
+	{
+		sf_arch		a = MakeArch(kinds[ki], o);
+		sf_train_opts t = MakeTrainOpts(o, 0);
+		sf_split	s;
+		sf_model	m;
+		void	   *work,
+				   *iwork;
+		double	   *loss = Alloc(sizeof(double) * o->epochs);
+		double	   *pred;
+		double		sum = 0,
+					final_loss;
+		const char *kn = sf_kind_name(a.kind);
+		int			first;
+
+		if (sf_split_compute(n, a.window, t.test_fraction, 0, &s) != SF_OK)
+			Die("series too short for the windows", NULL);
+		if (s.n_test < 2)
+			Die("no holdout to score", NULL);
+		memset(&m, 0, sizeof m);
+		m.arch = a;
+		m.params = Alloc(sizeof(sf_real) * sf_param_count(&a));
+		work = Alloc(sf_train_bytes(&a, &t, n));
+		iwork = Alloc(sf_infer_bytes(&a, SF_INFER_CHUNK));
+		pred = Alloc(sizeof(double) * s.n_test);
+		first = s.n_train + s.n_val;	/* first held-out window */
+		for (int seed = o->seed_lo; seed <= o->seed_hi; seed++)
+		{
+			sf_scores sc;
+
+			t.seed = (uint64_t) seed;
+			TrainOnce(&m, &t, v, n, work, loss, &final_loss);
+			sf_predict_windows(&m, v + first, s.n_test, pred, iwork);
+			sf_score(v + first + a.window, pred, s.n_test, &sc);
+			printf("accuracy ours  %-4s seed %2d  r2 %8.4f  (n_test %d, rmse %.4g)\n",
+				   kn, seed, sc.r2, sc.n, sc.rmse);
+			printf("BENCH name=accuracy.ours.%s.seed%d.r2 value=%.6f unit=r2\n",
+				   kn, seed, sc.r2);
+			sum += sc.r2;
+		}
+		printf("accuracy ours  %-4s mean r2 %.4f over seeds %d..%d\n", kn,
+			   sum / (o->seed_hi - o->seed_lo + 1), o->seed_lo, o->seed_hi);
+		printf("BENCH name=accuracy.ours.%s.mean_r2 value=%.6f unit=r2\n", kn,
+			   sum / (o->seed_hi - o->seed_lo + 1));
+		fflush(stdout);
+		free(pred);
+		free(iwork);
+		free(work);
+		free(m.params);
+		free(loss);
+	}
+	free(v);
+	return 0;
+}
+
+static int
+CmdGen(int n)
+{
+	double	   *v;
+
+	if (n < 2 || n > SF_MAX_SERIES)
+		Die("bad length", NULL);
+	v = Alloc(sizeof(double) * n);
+	Generate(v, n);
+	printf("i,value\n");
+	for (int i = 0; i < n; i++)
+		printf("%d,%.17g\n", i, v[i]);
+	free(v);
+	return 0;
+}
+
+static int
+IntArg(const char *s)
+{
+	char	   *end;
+	long		x = strtol(s, &end, 10);
+
+	if (*end || end == s)
+		Die("not an integer", s);
+	return (int) x;
+}
+
+static double
+RealArg(const char *s)
+{
+	char	   *end;
+	double		x = strtod(s, &end);
+
+	if (*end || end == s)
+		Die("not a number", s);
+	return x;
+}
+
+int
+main(int argc, char **argv)
+{
+	Opts		o = {"all", 32, 9, 32, 100, 0.01, 0.15, 42, 5, 1, 5,
+	"run", NULL, NULL, 0};
+	const char *cmd;
+
+	if (argc < 2)
+		Die("usage: bench_core train|accuracy|gen [options]", NULL);
+	cmd = argv[1];
+	if (strcmp(cmd, "gen") == 0)
+	{
+		if (argc != 3)
+			Die("usage: bench_core gen N", NULL);
+		return CmdGen(IntArg(argv[2]));
+	}
+	for (int i = 2; i < argc; i++)
+	{
+		const char *k = argv[i],
+				   *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!val)
+			Die("missing value for", k);
+		i++;
+		if (!strcmp(k, "--kind"))
+			o.kind = val;
+		else if (!strcmp(k, "--hidden"))
+			o.hidden = IntArg(val);
+		else if (!strcmp(k, "--window"))
+			o.window = IntArg(val);
+		else if (!strcmp(k, "--batch"))
+			o.batch = IntArg(val);
+		else if (!strcmp(k, "--epochs"))
+			o.epochs = IntArg(val);
+		else if (!strcmp(k, "--lr"))
+			o.lr = RealArg(val);
+		else if (!strcmp(k, "--test-fraction"))
+			o.test_fraction = RealArg(val);
+		else if (!strcmp(k, "--seed"))
+			o.seed = IntArg(val);
+		else if (!strcmp(k, "--runs"))
+			o.runs = IntArg(val);
+		else if (!strcmp(k, "--seeds"))
+		{
+			if (sscanf(val, "%d-%d", &o.seed_lo, &o.seed_hi) != 2 || o.seed_lo > o.seed_hi)
+				Die("--seeds wants A-B", val);
+		}
+		else if (!strcmp(k, "--label"))
+			o.label = val;
+		else if (!strcmp(k, "--csv"))
+			o.csv = val;
+		else if (!strcmp(k, "--from"))
+			o.from = val;
+		else if (!strcmp(k, "--generate"))
+			o.generate = IntArg(val);
+		else
+			Die("unknown option", k);
+	}
+	if (o.runs < 1 || o.epochs < 1)
+		Die("--runs and --epochs must be at least 1", NULL);
+	if (!strcmp(cmd, "train"))
+		return CmdTrain(&o);
+	if (!strcmp(cmd, "accuracy"))
+		return CmdAccuracy(&o);
+	Die("unknown command", cmd);
+	return 2;
+}
