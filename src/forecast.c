@@ -131,7 +131,7 @@ ForecastRows(FunctionCallInfo fcinfo)
 	}
 
 	out = palloc(sizeof(double) * horizon);
-	work = AllocWork(sf_infer_bytes(&m->core.arch, SF_INFER_CHUNK));
+	work = AllocWork(sf_infer_bytes(&m->core.arch, 1));
 	sf_forecast(&m->core, window, horizon, out, work, &hooks);
 
 	rows = NewRows(horizon, 4);

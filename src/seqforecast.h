@@ -64,8 +64,6 @@ extern SfModel *DecodeModel(bytea *blob);
 /* store.c */
 extern char *ModelTable(Oid fn_oid);
 extern int64 StoreModel(Oid fn_oid, const char *name, bytea *blob);
-extern bytea *FetchModelById(Oid fn_oid, int64 id);
-extern bytea *FetchModelByName(Oid fn_oid, const char *name);
 extern SfModel *LoadModel(FunctionCallInfo fcinfo, int argno);
 
 #endif							/* SEQFORECAST_H */

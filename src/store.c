@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "seqforecast.h"
 
@@ -73,66 +74,197 @@ StoreModel(Oid fn_oid, const char *name, bytea *blob)
 	return id;
 }
 
-/* Run a one-row, one-bytea-column query; NULL when it finds no row. */
-static bytea *
-FetchModel(const char *sql, Oid type, Datum arg)
+/*
+ * Decoded models are cached per backend, so that forecasting from a stored
+ * model costs one index lookup, not a fetch and a full decode.  An entry is
+ * keyed by the row's id and xmin: any change to the row (an UPDATE writes a
+ * new version with a new xmin) or a re-created table misses the cache.  The
+ * lookup itself always runs, under the caller's role and row-level security,
+ * so the cache never hands a model to a role that could not read its row.
+ */
+#define CACHE_SIZE 8
+#define CACHE_MAX_PARAMS (4 * 1024 * 1024)	/* larger models are not kept */
+
+typedef struct CachedModel
+{
+	int64		id;
+	TransactionId xmin;
+	Oid			table;
+	uint64		last_used;
+	MemoryContext ctx;			/* holds model; NULL when the slot is empty */
+	SfModel    *model;
+} CachedModel;
+
+static CachedModel cache[CACHE_SIZE];
+static uint64 cache_clock = 0;
+
+/* Saved plans of the lookups, for the schema they were prepared in. */
+static Oid	plans_schema = InvalidOid;
+static SPIPlanPtr plan_by_id = NULL;
+static SPIPlanPtr plan_by_name = NULL;
+static SPIPlanPtr plan_fetch = NULL;
+
+static SPIPlanPtr
+Prepare(const char *sql, Oid type)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, 1, &type);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	return plan;
+}
+
+/* Make the saved plans for the schema of the calling function. */
+static void
+PreparePlans(Oid fn_oid)
+{
+	Oid			schema = get_func_namespace(fn_oid);
+	char	   *table;
+
+	if (schema == plans_schema && plan_by_id && plan_by_name && plan_fetch)
+		return;
+	table = ModelTable(fn_oid);
+	if (plan_by_id)
+		SPI_freeplan(plan_by_id);
+	if (plan_by_name)
+		SPI_freeplan(plan_by_name);
+	if (plan_fetch)
+		SPI_freeplan(plan_fetch);
+	plan_by_id = plan_by_name = plan_fetch = NULL;
+	plan_by_id = Prepare(psprintf("SELECT id, xmin::text, tableoid FROM %s WHERE id = $1",
+								  table), INT8OID);
+	plan_by_name = Prepare(psprintf("SELECT id, xmin::text, tableoid FROM %s WHERE name = $1 "
+									"ORDER BY id DESC LIMIT 1", table), TEXTOID);
+	plan_fetch = Prepare(psprintf("SELECT model FROM %s WHERE id = $1", table),
+						 INT8OID);
+	plans_schema = schema;
+}
+
+static CachedModel *
+CacheFind(int64 id, TransactionId xmin, Oid table)
+{
+	for (int i = 0; i < CACHE_SIZE; i++)
+		if (cache[i].ctx && cache[i].id == id && cache[i].xmin == xmin &&
+			cache[i].table == table)
+		{
+			cache[i].last_used = ++cache_clock;
+			return &cache[i];
+		}
+	return NULL;
+}
+
+/*
+ * Keep a decoded copy of blob in the least recently used slot.  It is
+ * decoded in a context under the caller's, adopted by TopMemoryContext only
+ * once decoding succeeded, so a corrupt value leaks nothing.
+ */
+static SfModel *
+CacheStore(int64 id, TransactionId xmin, Oid table, bytea *blob)
+{
+	CachedModel *slot = &cache[0];
+	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext,
+											  "seqforecast model cache",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	SfModel    *m = DecodeModel(blob);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextSetParent(ctx, TopMemoryContext);
+
+	for (int i = 1; i < CACHE_SIZE; i++)
+		if (cache[i].last_used < slot->last_used)
+			slot = &cache[i];
+	if (slot->ctx)
+		MemoryContextDelete(slot->ctx);
+	slot->id = id;
+	slot->xmin = xmin;
+	slot->table = table;
+	slot->ctx = ctx;
+	slot->model = m;
+	slot->last_used = ++cache_clock;
+	return m;
+}
+
+/*
+ * Find a stored model by id (by_name false) or by name (the newest of that
+ * name) and return it decoded, from the cache when the row is unchanged.
+ * The result is shared: callers must not modify it.
+ */
+static SfModel *
+LoadStored(Oid fn_oid, bool by_name, Datum key)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	bytea	   *result = NULL;
+	SfModel    *model = NULL;
+	bytea	   *blob = NULL;
+	int64		id = 0;
+	TransactionId xmin = InvalidTransactionId;
+	Oid			table = InvalidOid;
+	bool		found = false;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(sql, 1, &type, &arg, NULL, true, 1) != SPI_OK_SELECT)
+	PreparePlans(fn_oid);
+	if (SPI_execute_plan(by_name ? plan_by_name : plan_by_id, &key, NULL,
+						 true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "looking up the model failed");
 	if (SPI_processed == 1)
 	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
-									  SPI_tuptable->tupdesc, 1, &isnull);
+		CachedModel *hit;
 
-		if (!isnull)
+		found = true;
+		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		xmin = (TransactionId) strtoul(SPI_getvalue(tup, desc, 2), NULL, 10);
+		table = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
+		hit = CacheFind(id, xmin, table);
+		if (hit)
+			model = hit->model;
+		else
 		{
-			MemoryContext spi = MemoryContextSwitchTo(caller);
+			Datum		idd = Int64GetDatum(id);
 
-			result = DatumGetByteaPCopy(d);
-			MemoryContextSwitchTo(spi);
+			if (SPI_execute_plan(plan_fetch, &idd, NULL, true, 1) != SPI_OK_SELECT ||
+				SPI_processed != 1)
+				elog(ERROR, "fetching model %lld failed", (long long) id);
+			{
+				Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 1, &isnull);
+				MemoryContext spi = MemoryContextSwitchTo(caller);
+
+				blob = DatumGetByteaPCopy(d);
+				MemoryContextSwitchTo(spi);
+			}
 		}
 	}
 	SPI_finish();
-	return result;
-}
 
-bytea *
-FetchModelById(Oid fn_oid, int64 id)
-{
-	bytea	   *blob = FetchModel(psprintf("SELECT model FROM %s WHERE id = $1",
-										   ModelTable(fn_oid)),
-								  INT8OID, Int64GetDatum(id));
-
-	if (blob == NULL)
+	if (!found)
+	{
+		if (by_name)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model \"%s\" does not exist", TextDatumGetCString(key))));
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model %lld does not exist", (long long) id)));
-	return blob;
+				 errmsg("model %lld does not exist", (long long) DatumGetInt64(key))));
+	}
+	if (model == NULL)
+	{
+		if (VARSIZE_ANY_EXHDR(blob) <= CACHE_MAX_PARAMS * sizeof(float))
+			model = CacheStore(id, xmin, table, blob);
+		else
+			model = DecodeModel(blob);
+	}
+	return model;
 }
 
-/* The newest model of that name. */
-bytea *
-FetchModelByName(Oid fn_oid, const char *name)
-{
-	bytea	   *blob = FetchModel(psprintf("SELECT model FROM %s WHERE name = $1 "
-										   "ORDER BY id DESC LIMIT 1",
-										   ModelTable(fn_oid)),
-								  TEXTOID, CStringGetTextDatum(name));
-
-	if (blob == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model \"%s\" does not exist", name)));
-	return blob;
-}
-
-/* A model argument of any of the three forms: bigint id, text name, bytea. */
+/*
+ * A model argument of any of the three forms: bigint id, text name, bytea.
+ * The result may be shared with the cache: callers must not modify it.
+ */
 SfModel *
 LoadModel(FunctionCallInfo fcinfo, int argno)
 {
@@ -143,9 +275,9 @@ LoadModel(FunctionCallInfo fcinfo, int argno)
 	switch (type)
 	{
 		case INT8OID:
-			return DecodeModel(FetchModelById(fn_oid, DatumGetInt64(arg)));
+			return LoadStored(fn_oid, false, arg);
 		case TEXTOID:
-			return DecodeModel(FetchModelByName(fn_oid, TextDatumGetCString(arg)));
+			return LoadStored(fn_oid, true, arg);
 		case BYTEAOID:
 			return DecodeModel(DatumGetByteaPP(arg));
 		default:

@@ -23,11 +23,17 @@
 #define INTERVAL_COVERAGE 0.9
 #define INTERVAL_MAX_STEPS 64
 
-/* The aggregate's state: the options, read once, and the values so far. */
+/*
+ * The aggregate's state: the options, read once, and the values so far.
+ * Values are held as float32 offsets from the first one, 4 bytes a row:
+ * the network computes in float32 anyway, and the offset keeps a series far
+ * from zero (1e6 +- 10, say) as precise as one near it.
+ */
 typedef struct TrainState
 {
 	SfOptions	opts;
-	double	   *values;
+	double		first;
+	float	   *deltas;
 	int64		n;
 	int64		cap;
 } TrainState;
@@ -46,6 +52,7 @@ Accumulate(FunctionCallInfo fcinfo, bool stores)
 {
 	MemoryContext aggctx;
 	TrainState *state;
+	float		delta;
 
 	if (!AggCheckCallContext(fcinfo, &aggctx))
 		elog(ERROR, "seq_train and seq_fit transition called in non-aggregate context");
@@ -71,7 +78,7 @@ Accumulate(FunctionCallInfo fcinfo, bool stores)
 		ReadOptions(&state->opts, kind,
 					PG_NARGS() > 3 && !PG_ARGISNULL(3) ? PG_GETARG_JSONB_P(3) : NULL);
 		state->cap = 1024;
-		state->values = palloc(sizeof(double) * state->cap);
+		state->deltas = palloc(sizeof(float) * state->cap);
 		MemoryContextSwitchTo(old);
 	}
 	else
@@ -90,11 +97,19 @@ Accumulate(FunctionCallInfo fcinfo, bool stores)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("series has more than %d values", SF_MAX_SERIES)));
-		CheckMemoryRequest(sizeof(double) * state->cap * 2, "collecting this series");
+		CheckMemoryRequest(sizeof(float) * state->cap * 2, "collecting this series");
 		state->cap *= 2;
-		state->values = repalloc_huge(state->values, sizeof(double) * state->cap);
+		state->deltas = repalloc_huge(state->deltas, sizeof(float) * state->cap);
 	}
-	state->values[state->n++] = PG_GETARG_FLOAT8(2);
+	if (state->n == 0)
+		state->first = PG_GETARG_FLOAT8(2);
+	delta = (float) (PG_GETARG_FLOAT8(2) - state->first);
+	if (isinf(delta))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("series value %lld is out of range", (long long) state->n + 1),
+				 errdetail("Values may differ from the first one by at most about 3.4e38.")));
+	state->deltas[state->n++] = delta;
 	return state;
 }
 
@@ -259,6 +274,7 @@ TrainAndEncode(TrainState *state)
 	size_t		train_bytes,
 				infer_bytes;
 	void	   *work;
+	double	   *series;
 	double		radius[INTERVAL_MAX_STEPS];
 	int			n_radius = 0;
 	double		seconds;
@@ -293,7 +309,8 @@ TrainAndEncode(TrainState *state)
 
 	train_bytes = sf_train_bytes(&o->arch, &o->train, n);
 	infer_bytes = sf_infer_bytes(&o->arch, SF_INFER_CHUNK);
-	CheckMemoryRequest(train_bytes + infer_bytes + n_params * sizeof(sf_real),
+	CheckMemoryRequest(train_bytes + infer_bytes + n_params * sizeof(sf_real) +
+					   sizeof(double) * n,
 					   psprintf("training model \"%s\"", o->name));
 
 	/* one context for the whole training, gone on success and on error */
@@ -313,7 +330,10 @@ TrainAndEncode(TrainState *state)
 	progress.epochs = o->train.epochs;
 	progress.last_report = 0;
 	INSTR_TIME_SET_CURRENT(progress.start);
-	rc = sf_train(&m.core, &o->train, state->values, n, work, &result, &hooks);
+	series = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
+	for (int i = 0; i < n; i++)
+		series[i] = state->first + (double) state->deltas[i];
+	rc = sf_train(&m.core, &o->train, series, n, work, &result, &hooks);
 	seconds = Elapsed(progress.start);
 	if (rc != SF_OK)
 		elog(ERROR, "training failed with core error %d", rc);
@@ -336,8 +356,8 @@ TrainAndEncode(TrainState *state)
 	AppendScore(&meta, "final_loss", result.loss[result.epochs_run - 1]);
 	if (split.n_test > 0)
 	{
-		ScoreHoldout(&meta, &m, o, state->values, &split, work);
-		n_radius = IntervalRadii(&m, state->values, &split, radius, work);
+		ScoreHoldout(&meta, &m, o, series, &split, work);
+		n_radius = IntervalRadii(&m, series, &split, radius, work);
 		appendStringInfo(&meta, ", \"interval_coverage\": %g, \"interval_steps\": %d",
 						 INTERVAL_COVERAGE, n_radius);
 	}
@@ -373,7 +393,7 @@ TrainAndEncode(TrainState *state)
 	appendStringInfoChar(&meta, '}');
 
 	MemoryContextSwitchTo(caller);
-	blob = EncodeModel(&m.core, state->values + n - o->arch.window,
+	blob = EncodeModel(&m.core, series + n - o->arch.window,
 					   o->arch.window, radius, n_radius, meta.data);
 	MemoryContextDelete(trainctx);
 	return blob;
