@@ -14,12 +14,17 @@
 \set cron off
 \endif
 
+-- Values are shown with as many decimals as their size calls for.
+SELECT CASE WHEN avg(abs(total_sales)) >= 100 THEN 0
+            WHEN avg(abs(total_sales)) >= 1 THEN 2 ELSE 4 END AS digits
+FROM daily_sales \gset
+
 \echo
 \echo '== The series: daily_sales'
 SELECT count(*) AS days, min(date) AS first_day, max(date) AS last_day,
-       round(min(total_sales)::numeric, 1) AS min,
-       round(avg(total_sales)::numeric, 1) AS mean,
-       round(max(total_sales)::numeric, 1) AS max
+       round(min(total_sales)::numeric, :digits) AS min,
+       round(avg(total_sales)::numeric, :digits) AS mean,
+       round(max(total_sales)::numeric, :digits) AS max
 FROM daily_sales;
 
 \echo '== 1. Train an RNN, an LSTM and a GRU (defaults: window 9, hidden 32, 100 epochs,'
@@ -31,6 +36,7 @@ CREATE TEMP TABLE trained AS
   FROM daily_sales, unnest('{rnn,lstm,gru}'::text[]) AS k
   GROUP BY k;
 \timing off
+\echo
 
 \echo '== 2. Held-out R^2 of each model beside the baselines'
 \echo '==    (naive: tomorrow = today; seasonal naive: tomorrow = the same weekday last week)'
@@ -38,7 +44,7 @@ SELECT m.id, m.name,
        round((m.metrics->>'r2')::numeric, 3) AS r2,
        round((m.metrics->>'naive_r2')::numeric, 3) AS naive_r2,
        round((m.metrics->>'seasonal_naive_r2')::numeric, 3) AS seasonal_naive_r2,
-       round((m.metrics->>'rmse')::numeric, 1) AS rmse,
+       round((m.metrics->>'rmse')::numeric, :digits) AS rmse,
        (m.metrics->>'n_test')::int AS n_test,
        (m.metrics->>'epochs_run')::int AS epochs,
        round((m.metrics->>'train_seconds')::numeric, 2) AS seconds
@@ -47,9 +53,9 @@ ORDER BY array_position('{rnn,lstm,gru}'::text[], m.kind);
 
 \echo '== 3. The next 14 days from demo-gru, with 90% prediction intervals'
 SELECT f.step, s.last_day + f.step AS date, to_char(s.last_day + f.step, 'Dy') AS day,
-       round(f.forecast::numeric, 1) AS forecast,
-       round(f.lower::numeric, 1) AS lower,
-       round(f.upper::numeric, 1) AS upper
+       round(f.forecast::numeric, :digits) AS forecast,
+       round(f.lower::numeric, :digits) AS lower,
+       round(f.upper::numeric, :digits) AS upper
 FROM seq_forecast('demo-gru', 14) AS f,
      (SELECT max(date) AS last_day FROM daily_sales) AS s
 ORDER BY f.step;
@@ -58,10 +64,10 @@ SELECT (options->>'window')::int AS win
 FROM seq_model WHERE name = 'demo-gru' ORDER BY id DESC LIMIT 1 \gset
 
 \echo '== 4. One-step predictions for the last 7 days, each from the' :win 'actual days before it'
-SELECT position, date, actual, predicted, round(predicted - actual, 1) AS error
+SELECT position, date, actual, predicted, predicted - actual AS error
 FROM (SELECT p.position, d.date,
-             round(p.actual::numeric, 1) AS actual,
-             round(p.predicted::numeric, 1) AS predicted
+             round(p.actual::numeric, :digits) AS actual,
+             round(p.predicted::numeric, :digits) AS predicted
       FROM seq_predict('demo-gru', (SELECT array_agg(total_sales ORDER BY date) FROM daily_sales)) AS p
       JOIN (SELECT date, row_number() OVER (ORDER BY date) AS position FROM daily_sales) AS d
         USING (position)
@@ -72,8 +78,8 @@ ORDER BY position;
 \echo '== 5. Scores over the last 60 days (mostly the held-out part), all three models'
 SELECT u.model, e.n,
        round(e.r2::numeric, 3) AS r2,
-       round(e.rmse::numeric, 1) AS rmse,
-       round(e.mae::numeric, 1) AS mae,
+       round(e.rmse::numeric, :digits) AS rmse,
+       round(e.mae::numeric, :digits) AS mae,
        round(e.mape::numeric, 3) AS mape
 FROM unnest('{demo-rnn,demo-lstm,demo-gru}'::text[]) WITH ORDINALITY AS u(model, ord),
      LATERAL seq_evaluate(u.model,

@@ -17,7 +17,7 @@ skip_optional=${SEQFORECAST_SKIP_OPTIONAL:-0}
 for arg in "$@"; do
     case "$arg" in
         --minimal) skip_optional=1 ;;
-        -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $arg (try --help)" ;;
     esac
 done

@@ -55,6 +55,6 @@ case "${1:-}" in
         fi ;;
     -) generate ;;
     "") mkdir -p "$(dirname "$target")"; generate >"$target"; say "gen_sample: wrote $target" ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
     *) generate >"$1"; say "gen_sample: wrote $1" ;;
 esac
