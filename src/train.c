@@ -349,9 +349,9 @@ TrainAndEncode(TrainState *state)
 	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
 					 SF_FORMAT_VERSION, OptionsToJson(o));
 	appendStringInfo(&meta, "\"n_train\": %d, \"n_validation\": %d, \"n_test\": %d, "
-					 "\"epochs_run\": %d, \"best_epoch\": %d, \"season\": %d",
+					 "\"epochs_run\": %d, \"best_epoch\": %d, \"restarts\": %d, \"season\": %d",
 					 split.n_train, split.n_val, split.n_test,
-					 result.epochs_run, result.best_epoch, o->season);
+					 result.epochs_run, result.best_epoch, result.restarts, o->season);
 	AppendScore(&meta, "train_seconds", seconds);
 	AppendScore(&meta, "final_loss", result.loss[result.epochs_run - 1]);
 	if (split.n_test > 0)

@@ -113,11 +113,20 @@ typedef struct sf_hooks
 /* What a training run reports besides the weights. */
 typedef struct sf_train_result
 {
+	int			restarts;		/* runs restarted because the network died */
 	int			epochs_run;
 	int			best_epoch;		/* 1-based epoch whose weights were kept */
 	double	   *loss;			/* caller-provided, opts.epochs entries */
 	double	   *val_loss;		/* caller-provided, opts.epochs entries, or NULL */
 } sf_train_result;
+
+/*
+ * A run whose predictions over the training windows spread less than this
+ * (scaled units) has a dead head and is restarted, at most SF_MAX_RESTARTS
+ * times, from a seed derived from the user's.
+ */
+#define SF_DEAD_SPREAD 1e-4
+#define SF_MAX_RESTARTS 2
 
 /* Error codes of the checking functions. */
 #define SF_OK 0
@@ -133,6 +142,7 @@ extern int	sf_arch_check(const sf_arch *arch);
 extern size_t sf_param_count(const sf_arch *arch);
 extern int	sf_tensors(const sf_arch *arch, sf_tensor *out);	/* returns count */
 extern void sf_model_init(sf_model *model, uint64_t seed);
+extern void sf_model_init_params(sf_model *model, uint64_t seed);
 /*
  * Inference runs windows in chunks of SF_INFER_CHUNK; sf_predict_windows and
  * sf_forecast_from need sf_infer_bytes(arch, SF_INFER_CHUNK) bytes of work,

@@ -132,6 +132,15 @@ sf_param_count(const sf_arch *a)
 void
 sf_model_init(sf_model *model, uint64_t seed)
 {
+	sf_model_init_params(model, seed);
+	model->scale_min = 0.0;
+	model->scale_max = 1.0;
+}
+
+/* The weights alone, leaving the scaler as it is. */
+void
+sf_model_init_params(sf_model *model, uint64_t seed)
+{
 	sf_tensor	t[SF_MAX_TENSORS];
 	int			n = sf_tensors(&model->arch, t);
 	int			n_rec = 4 * model->arch.layers;
@@ -155,8 +164,6 @@ sf_model_init(sf_model *model, uint64_t seed)
 			model->params[t[i].offset + k] =
 				(sf_real) (bound * (2.0 * sf_rng_uniform(&rng) - 1.0));
 	}
-	model->scale_min = 0.0;
-	model->scale_max = 1.0;
 }
 
 /*

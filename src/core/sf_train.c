@@ -129,23 +129,117 @@ CheckOpts(const sf_train_opts *o)
 	return SF_OK;
 }
 
+/*
+ * One training run from a fresh initialisation drawn from seed: the epochs,
+ * the validation losses and early stopping.  Leaves the kept weights in
+ * model->params.
+ */
+static void
+TrainAttempt(sf_model *model, const sf_train_opts *opts, const sf_split *split,
+			 TrainWork *tw, uint64_t seed, sf_train_result *result,
+			 const sf_hooks *hooks)
+{
+	size_t		n_params = sf_param_count(&model->arch);
+	sf_adam		adam;
+	sf_rng		drop_rng;
+	double		best_val = INFINITY;
+	int			since_best = 0;
+
+	sf_model_init_params(model, seed);
+	sf_adam_init(&adam, opts->learning_rate, tw->adam_m, tw->adam_v, n_params);
+	sf_rng_seed(&drop_rng, seed ^ UINT64_C(0xD1B54A32D192ED03));
+	result->epochs_run = 0;
+	result->best_epoch = 0;
+
+	for (int epoch = 0; epoch < opts->epochs; epoch++)
+	{
+		double		sum = 0,
+					val = NAN;
+
+		for (int start = 0; start < split->n_train; start += opts->batch_size)
+		{
+			int			B = split->n_train - start < opts->batch_size ?
+				split->n_train - start : opts->batch_size;
+
+			if (hooks && hooks->tick)
+				hooks->tick(hooks->ctx);
+			LoadBatch(&tw->net, tw->scaled, start, B);
+			sf_net_prepare(&tw->net, model->params);
+			sf_net_forward(&tw->net, model->params, B, opts->dropout, &drop_rng);
+			sum += sf_net_loss(&tw->net, B) * B;
+			sf_net_backward(&tw->net, model->params, B, tw->grad);
+			sf_adam_step(&adam, model->params, tw->grad, n_params);
+		}
+		result->loss[epoch] = sum / split->n_train;
+		result->epochs_run = epoch + 1;
+		if (opts->patience == 0 || split->n_val == 0)
+			result->best_epoch = epoch + 1;
+
+		if (split->n_val > 0)
+		{
+			sf_net_prepare(&tw->net, model->params);
+			val = EvalLoss(&tw->net, model->params, tw->scaled, split->n_train,
+						   split->n_val);
+			if (result->val_loss)
+				result->val_loss[epoch] = val;
+		}
+		if (hooks && hooks->epoch)
+			hooks->epoch(hooks->ctx, epoch + 1, result->loss[epoch], val);
+
+		if (opts->patience > 0 && split->n_val > 0)
+		{
+			if (val < best_val)
+			{
+				best_val = val;
+				since_best = 0;
+				memcpy(tw->best, model->params, n_params * sizeof(sf_real));
+				result->best_epoch = epoch + 1;
+			}
+			else if (++since_best >= opts->patience)
+				break;
+		}
+	}
+	if (opts->patience > 0 && split->n_val > 0)
+		memcpy(model->params, tw->best, n_params * sizeof(sf_real));
+}
+
+/* Standard deviation of the predictions over windows [0, count), scaled. */
+static double
+PredictionSpread(sf_net *net, const sf_real *params, const sf_real *scaled,
+				 int count)
+{
+	double		sum = 0,
+				sum2 = 0;
+
+	sf_net_prepare(net, params);
+	for (int start = 0; start < count; start += net->cap)
+	{
+		int			B = count - start < net->cap ? count - start : net->cap;
+
+		LoadBatch(net, scaled, start, B);
+		sf_net_forward(net, params, B, 0.0, NULL);
+		for (int b = 0; b < B; b++)
+		{
+			sum += net->out[b];
+			sum2 += (double) net->out[b] * net->out[b];
+		}
+	}
+	sum /= count;
+	return sqrt(fmax(sum2 / count - sum * sum, 0));
+}
+
 int
 sf_train(sf_model *model, const sf_train_opts *opts, const double *series,
 		 int n_values, void *work, sf_train_result *result,
 		 const sf_hooks *hooks)
 {
 	const sf_arch *arch = &model->arch;
-	size_t		n_params = sf_param_count(arch);
 	sf_split	split;
 	TrainWork	tw;
-	sf_adam		adam;
-	sf_rng		drop_rng;
 	double		lo,
-				hi,
-				best_val = INFINITY;
+				hi;
 	int			rc,
-				n_fit_inputs,
-				since_best = 0;
+				n_fit_inputs;
 
 	if (sf_arch_check(arch) != SF_OK || CheckOpts(opts) != SF_OK)
 		return SF_EINVAL;
@@ -173,67 +267,29 @@ sf_train(sf_model *model, const sf_train_opts *opts, const double *series,
 		hi = lo + 1;
 
 	AttachTrain(&tw, arch, opts, n_values, work);
-	sf_model_init(model, opts->seed);
 	model->scale_min = lo;
 	model->scale_max = hi;
 	for (int i = 0; i < n_values; i++)
 		tw.scaled[i] = (sf_real) ((series[i] - lo) / (hi - lo));
 
-	sf_adam_init(&adam, opts->learning_rate, tw.adam_m, tw.adam_v, n_params);
-	sf_rng_seed(&drop_rng, opts->seed ^ UINT64_C(0xD1B54A32D192ED03));
-	result->epochs_run = 0;
-	result->best_epoch = 0;
-
-	for (int epoch = 0; epoch < opts->epochs; epoch++)
+	/*
+	 * With lr 0.01 a few initialisations let every ReLU of the head die
+	 * within the first epochs, and the network then predicts a constant for
+	 * good.  Such a run is detected on the training windows (no leakage)
+	 * and started again from a seed derived from the user's, so the outcome
+	 * still depends on the seed alone.
+	 */
+	result->restarts = 0;
+	for (int attempt = 0; attempt <= SF_MAX_RESTARTS; attempt++)
 	{
-		double		sum = 0,
-					val = NAN;
+		uint64_t	seed = opts->seed + (uint64_t) attempt * UINT64_C(0x9E3779B97F4A7C15);
 
-		for (int start = 0; start < split.n_train; start += opts->batch_size)
-		{
-			int			B = split.n_train - start < opts->batch_size ?
-				split.n_train - start : opts->batch_size;
-
-			if (hooks && hooks->tick)
-				hooks->tick(hooks->ctx);
-			LoadBatch(&tw.net, tw.scaled, start, B);
-			sf_net_prepare(&tw.net, model->params);
-			sf_net_forward(&tw.net, model->params, B, opts->dropout, &drop_rng);
-			sum += sf_net_loss(&tw.net, B) * B;
-			sf_net_backward(&tw.net, model->params, B, tw.grad);
-			sf_adam_step(&adam, model->params, tw.grad, n_params);
-		}
-		result->loss[epoch] = sum / split.n_train;
-		result->epochs_run = epoch + 1;
-		if (opts->patience == 0 || split.n_val == 0)
-			result->best_epoch = epoch + 1;
-
-		if (split.n_val > 0)
-		{
-			sf_net_prepare(&tw.net, model->params);
-			val = EvalLoss(&tw.net, model->params, tw.scaled, split.n_train,
-						   split.n_val);
-			if (result->val_loss)
-				result->val_loss[epoch] = val;
-		}
-		if (hooks && hooks->epoch)
-			hooks->epoch(hooks->ctx, epoch + 1, result->loss[epoch], val);
-
-		if (opts->patience > 0 && split.n_val > 0)
-		{
-			if (val < best_val)
-			{
-				best_val = val;
-				since_best = 0;
-				memcpy(tw.best, model->params, n_params * sizeof(sf_real));
-				result->best_epoch = epoch + 1;
-			}
-			else if (++since_best >= opts->patience)
-				break;
-		}
+		TrainAttempt(model, opts, &split, &tw, seed, result, hooks);
+		if (attempt == SF_MAX_RESTARTS ||
+			PredictionSpread(&tw.net, model->params, tw.scaled, split.n_train) > SF_DEAD_SPREAD)
+			break;
+		result->restarts++;
 	}
-	if (opts->patience > 0 && split.n_val > 0)
-		memcpy(model->params, tw.best, n_params * sizeof(sf_real));
 	return SF_OK;
 }
 
