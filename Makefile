@@ -33,6 +33,9 @@ include $(PGXS)
 CORE_CFLAGS = -O3 -std=c11 -fno-wrapv -ffp-contract=fast -fno-math-errno
 $(CORE_OBJS): CFLAGS += $(CORE_CFLAGS)
 
+# PGXS tracks no header dependencies: rebuild everything when a header changes.
+$(OBJS): $(wildcard src/*.h src/core/*.h)
+
 .PHONY: unitcheck bench fuzz
 
 # C unit tests of the core; they need no server.

@@ -142,7 +142,7 @@ FROM train_data WHERE i <= 30 \gset
 SELECT a.options = b.options AS same_options
 FROM seq_model a, seq_model b WHERE a.id = :null_opts_id AND b.id = :rnn_id;
 
--- Six trainings, six rows.
+-- Eight trainings, eight rows.
 SELECT count(*) - :models_before AS models_stored FROM seq_model;
 
 --

@@ -198,8 +198,9 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 	if (n <= m->core.arch.window)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("series of %d values is too short for the model's window of %d",
-						n, m->core.arch.window),
+				 errmsg_plural("series of %d value is too short for the model's window of %d",
+								"series of %d values is too short for the model's window of %d",
+								n, n, m->core.arch.window),
 				 errhint("Pass at least %d values: a window and one value to predict.",
 						 m->core.arch.window + 1)));
 	count = n - m->core.arch.window;

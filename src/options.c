@@ -33,8 +33,12 @@ OptionError(const char *key, const char *expect, JsonbValue *v)
 	char	   *given;
 
 	if (v->type == jbvNumeric)
+	{
 		given = DatumGetCString(DirectFunctionCall1(numeric_out,
 													NumericGetDatum(v->val.numeric)));
+		if (strlen(given) > 40)
+			given = psprintf("%.*s... (%zu digits)", 20, given, strlen(given));
+	}
 	else if (v->type == jbvString)
 		given = psprintf("\"%.*s\"", Min(v->val.string.len, 64),
 						 v->val.string.val);
@@ -50,10 +54,11 @@ OptionError(const char *key, const char *expect, JsonbValue *v)
 			 errdetail("The value given was %s.", given)));
 }
 
+/* A JSON number as float8; beyond float8's range it saturates, never errs. */
 static double
 NumberOf(JsonbValue *v)
 {
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 											  NumericGetDatum(v->val.numeric)));
 }
 

@@ -53,7 +53,7 @@ extern char *OptionsToJson(const SfOptions *opts);
 
 /* series.c */
 extern double *ArrayToSeries(ArrayType *array, const char *what, int *n);
-extern void CheckSeriesValue(double v, int64 row);
+extern void CheckSeriesValue(const char *what, double v, int64 row);
 
 /* codec.c */
 extern bytea *EncodeModel(const sf_model *model, const double *tail,
@@ -64,6 +64,8 @@ extern SfModel *DecodeModel(bytea *blob);
 /* store.c */
 extern char *ModelTable(Oid fn_oid);
 extern int64 StoreModel(Oid fn_oid, const char *name, bytea *blob);
+extern int64 StoreModelTimed(Oid fn_oid, const char *name, bytea *blob,
+							 double train_seconds);
 extern SfModel *LoadModel(FunctionCallInfo fcinfo, int argno);
 
 #endif							/* SEQFORECAST_H */

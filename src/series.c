@@ -15,19 +15,19 @@
 
 #include "seqforecast.h"
 
-/* A value at 1-based position row of a series. */
+/* A value at 1-based position row of a series; what names the argument. */
 void
-CheckSeriesValue(double v, int64 row)
+CheckSeriesValue(const char *what, double v, int64 row)
 {
 	if (isnan(v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("series value %lld is NaN", (long long) row),
+				 errmsg("%s value %lld is NaN", what, (long long) row),
 				 errhint("Filter out or replace NaN values before training or forecasting.")));
 	if (isinf(v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("series value %lld is %s", (long long) row,
+				 errmsg("%s value %lld is %s", what, (long long) row,
 						v > 0 ? "Infinity" : "-Infinity"),
 				 errhint("Filter out or replace infinite values before training or forecasting.")));
 }
@@ -63,7 +63,7 @@ ArrayToSeries(ArrayType *array, const char *what, int *n)
 					 errmsg("%s value %d is NULL", what, i + 1),
 					 errhint("A series must have no gaps: filter out or fill NULL values (for example with coalesce).")));
 		out[i] = DatumGetFloat8(elems[i]);
-		CheckSeriesValue(out[i], i + 1);
+		CheckSeriesValue(what, out[i], i + 1);
 	}
 	*n = count;
 	return out;

@@ -8,6 +8,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -29,16 +31,21 @@ ModelTable(Oid fn_oid)
 }
 
 /*
- * Insert a serialized model as a new row and return its id.  The model's
- * metadata (options, metrics, losses) fills the other columns.
+ * Insert a serialized model as a new row named name and return its id.  The
+ * model's metadata (options, metrics, losses) fills the other columns;
+ * train_seconds, when not NaN, is added to the metrics (it is kept out of the
+ * serialized model so that training stays byte-for-byte deterministic).
+ * Every function and operator is schema-qualified: the user's search_path
+ * cannot redirect them.
  */
 int64
-StoreModel(Oid fn_oid, const char *name, bytea *blob)
+StoreModelTimed(Oid fn_oid, const char *name, bytea *blob, double train_seconds)
 {
 	SfModel    *m = DecodeModel(blob);
 	char	   *sql;
-	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, BYTEAOID};
-	Datum		values[4];
+	Oid			types[5] = {TEXTOID, TEXTOID, TEXTOID, BYTEAOID, FLOAT8OID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	int64		id;
 	bool		isnull;
 
@@ -48,12 +55,17 @@ StoreModel(Oid fn_oid, const char *name, bytea *blob)
 				 errmsg("invalid seqforecast model"),
 				 errdetail("The model has no metadata section.")));
 	sql = psprintf("INSERT INTO %s (name, kind, options, metrics, loss, val_loss, model) "
-				   "SELECT $1, $2, m->'options', m->'metrics', "
+				   "SELECT $1, $2, "
+				   "pg_catalog.jsonb_set(pg_catalog.jsonb_object_field(m, 'options'), '{name}', pg_catalog.to_jsonb($1)), "
+				   "CASE WHEN $5 IS NULL THEN pg_catalog.jsonb_object_field(m, 'metrics') "
+				   "ELSE pg_catalog.jsonb_set(pg_catalog.jsonb_object_field(m, 'metrics'), '{train_seconds}', pg_catalog.to_jsonb($5)) END, "
 				   "(SELECT pg_catalog.array_agg(x::pg_catalog.float8 ORDER BY i) "
-				   "   FROM pg_catalog.jsonb_array_elements_text(m->'loss') WITH ORDINALITY AS e(x, i)), "
-				   "CASE WHEN pg_catalog.jsonb_typeof(m->'val_loss') = 'array' THEN "
+				   "   FROM pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_object_field(m, 'loss')) "
+				   "   WITH ORDINALITY AS e(x, i)), "
+				   "CASE pg_catalog.jsonb_typeof(pg_catalog.jsonb_object_field(m, 'val_loss')) WHEN 'array' THEN "
 				   "(SELECT pg_catalog.array_agg(x::pg_catalog.float8 ORDER BY i) "
-				   "   FROM pg_catalog.jsonb_array_elements_text(m->'val_loss') WITH ORDINALITY AS e(x, i)) END, "
+				   "   FROM pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_object_field(m, 'val_loss')) "
+				   "   WITH ORDINALITY AS e(x, i)) END, "
 				   "$4 "
 				   "FROM (SELECT $3::pg_catalog.jsonb AS m) AS meta "
 				   "RETURNING id",
@@ -62,10 +74,13 @@ StoreModel(Oid fn_oid, const char *name, bytea *blob)
 	values[1] = CStringGetTextDatum(sf_kind_name(m->core.arch.kind));
 	values[2] = CStringGetTextDatum(m->meta);
 	values[3] = PointerGetDatum(blob);
+	values[4] = Float8GetDatum(train_seconds);
+	if (isnan(train_seconds))
+		nulls[4] = 'n';
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(sql, 4, types, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING ||
+	if (SPI_execute_with_args(sql, 5, types, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "storing the model failed");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -74,11 +89,19 @@ StoreModel(Oid fn_oid, const char *name, bytea *blob)
 	return id;
 }
 
+/* Store a model that carries no training time (saved or imported). */
+int64
+StoreModel(Oid fn_oid, const char *name, bytea *blob)
+{
+	return StoreModelTimed(fn_oid, name, blob, NAN);
+}
+
 /*
  * Decoded models are cached per backend, so that forecasting from a stored
  * model costs one index lookup, not a fetch and a full decode.  An entry is
- * keyed by the row's id and xmin: any change to the row (an UPDATE writes a
- * new version with a new xmin) or a re-created table misses the cache.  The
+ * keyed by the row version: id, xmin and ctid, so any change to the row (an
+ * UPDATE writes a new version at a new ctid, even within the transaction
+ * that inserted it) or a re-created table misses the cache.  The
  * lookup itself always runs, under the caller's role and row-level security,
  * so the cache never hands a model to a role that could not read its row.
  */
@@ -88,7 +111,7 @@ StoreModel(Oid fn_oid, const char *name, bytea *blob)
 typedef struct CachedModel
 {
 	int64		id;
-	TransactionId xmin;
+	char		version[64];	/* "xmin/ctid" of the row */
 	Oid			table;
 	uint64		last_used;
 	MemoryContext ctx;			/* holds model; NULL when the slot is empty */
@@ -132,21 +155,21 @@ PreparePlans(Oid fn_oid)
 	if (plan_fetch)
 		SPI_freeplan(plan_fetch);
 	plan_by_id = plan_by_name = plan_fetch = NULL;
-	plan_by_id = Prepare(psprintf("SELECT id, xmin::text, tableoid FROM %s WHERE id = $1",
+	plan_by_id = Prepare(psprintf("SELECT id, xmin::pg_catalog.text OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||) ctid::pg_catalog.text, tableoid FROM %s WHERE id OPERATOR(pg_catalog.=) $1",
 								  table), INT8OID);
-	plan_by_name = Prepare(psprintf("SELECT id, xmin::text, tableoid FROM %s WHERE name = $1 "
+	plan_by_name = Prepare(psprintf("SELECT id, xmin::pg_catalog.text OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||) ctid::pg_catalog.text, tableoid FROM %s WHERE name OPERATOR(pg_catalog.=) $1 "
 									"ORDER BY id DESC LIMIT 1", table), TEXTOID);
-	plan_fetch = Prepare(psprintf("SELECT model FROM %s WHERE id = $1", table),
+	plan_fetch = Prepare(psprintf("SELECT model FROM %s WHERE id OPERATOR(pg_catalog.=) $1", table),
 						 INT8OID);
 	plans_schema = schema;
 }
 
 static CachedModel *
-CacheFind(int64 id, TransactionId xmin, Oid table)
+CacheFind(int64 id, const char *version, Oid table)
 {
 	for (int i = 0; i < CACHE_SIZE; i++)
-		if (cache[i].ctx && cache[i].id == id && cache[i].xmin == xmin &&
-			cache[i].table == table)
+		if (cache[i].ctx && cache[i].id == id && cache[i].table == table &&
+			strcmp(cache[i].version, version) == 0)
 		{
 			cache[i].last_used = ++cache_clock;
 			return &cache[i];
@@ -160,7 +183,7 @@ CacheFind(int64 id, TransactionId xmin, Oid table)
  * once decoding succeeded, so a corrupt value leaks nothing.
  */
 static SfModel *
-CacheStore(int64 id, TransactionId xmin, Oid table, bytea *blob)
+CacheStore(int64 id, const char *version, Oid table, bytea *blob)
 {
 	CachedModel *slot = &cache[0];
 	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext,
@@ -178,7 +201,7 @@ CacheStore(int64 id, TransactionId xmin, Oid table, bytea *blob)
 	if (slot->ctx)
 		MemoryContextDelete(slot->ctx);
 	slot->id = id;
-	slot->xmin = xmin;
+	strlcpy(slot->version, version, sizeof(slot->version));
 	slot->table = table;
 	slot->ctx = ctx;
 	slot->model = m;
@@ -198,7 +221,7 @@ LoadStored(Oid fn_oid, bool by_name, Datum key)
 	SfModel    *model = NULL;
 	bytea	   *blob = NULL;
 	int64		id = 0;
-	TransactionId xmin = InvalidTransactionId;
+	char	   *version = NULL;
 	Oid			table = InvalidOid;
 	bool		found = false;
 
@@ -217,9 +240,9 @@ LoadStored(Oid fn_oid, bool by_name, Datum key)
 
 		found = true;
 		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		xmin = (TransactionId) strtoul(SPI_getvalue(tup, desc, 2), NULL, 10);
+		version = MemoryContextStrdup(caller, SPI_getvalue(tup, desc, 2));
 		table = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
-		hit = CacheFind(id, xmin, table);
+		hit = CacheFind(id, version, table);
 		if (hit)
 			model = hit->model;
 		else
@@ -254,7 +277,7 @@ LoadStored(Oid fn_oid, bool by_name, Datum key)
 	if (model == NULL)
 	{
 		if (VARSIZE_ANY_EXHDR(blob) <= CACHE_MAX_PARAMS * sizeof(float))
-			model = CacheStore(id, xmin, table, blob);
+			model = CacheStore(id, version, table, blob);
 		else
 			model = DecodeModel(blob);
 	}

@@ -25,18 +25,83 @@
 
 /*
  * The aggregate's state: the options, read once, and the values so far.
- * Values are held as float32 offsets from the first one, 4 bytes a row:
- * the network computes in float32 anyway, and the offset keeps a series far
- * from zero (1e6 +- 10, say) as precise as one near it.
+ * While every value is the first one plus an offset that float32 holds
+ * exactly (small counts, say), values take 4 bytes a row; the first value
+ * that is not turns the array into float8, so no value is ever rounded.
  */
 typedef struct TrainState
 {
 	SfOptions	opts;
 	double		first;
-	float	   *deltas;
+	float	   *deltas;			/* the compact form, or NULL */
+	double	   *values;			/* the exact form, or NULL */
 	int64		n;
 	int64		cap;
 } TrainState;
+
+/* Switch the state to float8 storage. */
+static void
+WidenState(TrainState *state, MemoryContext aggctx)
+{
+	double	   *values;
+
+	CheckMemoryRequest(sizeof(double) * state->cap, "collecting this series");
+	values = MemoryContextAllocHuge(aggctx, sizeof(double) * state->cap);
+	for (int64 i = 0; i < state->n; i++)
+		values[i] = state->first + (double) state->deltas[i];
+	pfree(state->deltas);
+	state->deltas = NULL;
+	state->values = values;
+}
+
+static void
+AppendValue(TrainState *state, double v, MemoryContext aggctx)
+{
+	float		delta;
+
+	if (state->n == state->cap)
+	{
+		size_t		elem = state->values ? sizeof(double) : sizeof(float);
+
+		if (state->cap >= SF_MAX_SERIES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("series has more than %d values", SF_MAX_SERIES)));
+		CheckMemoryRequest(elem * state->cap * 2, "collecting this series");
+		state->cap *= 2;
+		if (state->values)
+			state->values = repalloc_huge(state->values, elem * state->cap);
+		else
+			state->deltas = repalloc_huge(state->deltas, elem * state->cap);
+	}
+	if (state->n == 0)
+		state->first = v;
+	if (state->deltas)
+	{
+		delta = (float) (v - state->first);
+		if (isfinite(delta) && state->first + (double) delta == v)
+		{
+			state->deltas[state->n++] = delta;
+			return;
+		}
+		WidenState(state, aggctx);
+	}
+	state->values[state->n++] = v;
+}
+
+/* The collected series as float8, for the core. */
+static double *
+StateSeries(TrainState *state)
+{
+	double	   *series;
+
+	if (state->values)
+		return state->values;
+	series = palloc_extended(sizeof(double) * Max(state->n, 1), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < state->n; i++)
+		series[i] = state->first + (double) state->deltas[i];
+	return series;
+}
 
 /* What the epoch hook needs to report progress. */
 typedef struct Progress
@@ -52,7 +117,6 @@ Accumulate(FunctionCallInfo fcinfo, bool stores)
 {
 	MemoryContext aggctx;
 	TrainState *state;
-	float		delta;
 
 	if (!AggCheckCallContext(fcinfo, &aggctx))
 		elog(ERROR, "seq_train and seq_fit transition called in non-aggregate context");
@@ -89,27 +153,9 @@ Accumulate(FunctionCallInfo fcinfo, bool stores)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("series value %lld is NULL", (long long) state->n + 1),
 				 errhint("A series must have no gaps: filter out or fill NULL values (for example with coalesce).")));
-	CheckSeriesValue(PG_GETARG_FLOAT8(2), state->n + 1);
+	CheckSeriesValue("series", PG_GETARG_FLOAT8(2), state->n + 1);
 
-	if (state->n == state->cap)
-	{
-		if (state->cap >= SF_MAX_SERIES)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("series has more than %d values", SF_MAX_SERIES)));
-		CheckMemoryRequest(sizeof(float) * state->cap * 2, "collecting this series");
-		state->cap *= 2;
-		state->deltas = repalloc_huge(state->deltas, sizeof(float) * state->cap);
-	}
-	if (state->n == 0)
-		state->first = PG_GETARG_FLOAT8(2);
-	delta = (float) (PG_GETARG_FLOAT8(2) - state->first);
-	if (isinf(delta))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("series value %lld is out of range", (long long) state->n + 1),
-				 errdetail("Values may differ from the first one by at most about 3.4e38.")));
-	state->deltas[state->n++] = delta;
+	AppendValue(state, PG_GETARG_FLOAT8(2), aggctx);
 	return state;
 }
 
@@ -263,7 +309,7 @@ IntervalRadii(const SfModel *m, const double *series, const sf_split *split,
  * for a too-short series with on_short = 'skip'.
  */
 static bytea *
-TrainAndEncode(TrainState *state)
+TrainAndEncode(TrainState *state, double *train_seconds)
 {
 	SfOptions  *o = &state->opts;
 	int			n = (int) state->n;
@@ -277,7 +323,6 @@ TrainAndEncode(TrainState *state)
 	double	   *series;
 	double		radius[INTERVAL_MAX_STEPS];
 	int			n_radius = 0;
-	double		seconds;
 	Progress	progress;
 	sf_hooks	hooks = {&progress, InterruptTick, ReportEpoch};
 	StringInfoData meta;
@@ -300,7 +345,9 @@ TrainAndEncode(TrainState *state)
 		}
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("series of %d values is too short for model \"%s\"", n, o->name),
+				 errmsg_plural("series of %d value is too short for model \"%s\"",
+								"series of %d values is too short for model \"%s\"",
+								n, n, o->name),
 				 errdetail("With window %d, test_fraction %g and validation_fraction %g it needs at least %lld values.",
 						   o->arch.window, o->train.test_fraction,
 						   o->train.validation_fraction, (long long) need),
@@ -330,11 +377,9 @@ TrainAndEncode(TrainState *state)
 	progress.epochs = o->train.epochs;
 	progress.last_report = 0;
 	INSTR_TIME_SET_CURRENT(progress.start);
-	series = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
-	for (int i = 0; i < n; i++)
-		series[i] = state->first + (double) state->deltas[i];
+	series = StateSeries(state);
 	rc = sf_train(&m.core, &o->train, series, n, work, &result, &hooks);
-	seconds = Elapsed(progress.start);
+	*train_seconds = Elapsed(progress.start);
 	if (rc != SF_OK)
 		elog(ERROR, "training failed with core error %d", rc);
 	for (size_t i = 0; i < n_params; i++)
@@ -352,7 +397,6 @@ TrainAndEncode(TrainState *state)
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"restarts\": %d, \"season\": %d",
 					 split.n_train, split.n_val, split.n_test,
 					 result.epochs_run, result.best_epoch, result.restarts, o->season);
-	AppendScore(&meta, "train_seconds", seconds);
 	AppendScore(&meta, "final_loss", result.loss[result.epochs_run - 1]);
 	if (split.n_test > 0)
 	{
@@ -419,13 +463,15 @@ seq_train_final(PG_FUNCTION_ARGS)
 {
 	TrainState *state;
 	bytea	   *blob;
+	double		seconds;
 
 	CheckEmpty(fcinfo);
 	state = (TrainState *) PG_GETARG_POINTER(0);
-	blob = TrainAndEncode(state);
+	blob = TrainAndEncode(state, &seconds);
 	if (blob == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_INT64(StoreModel(fcinfo->flinfo->fn_oid, state->opts.name, blob));
+	PG_RETURN_INT64(StoreModelTimed(fcinfo->flinfo->fn_oid, state->opts.name,
+									blob, seconds));
 }
 
 PG_FUNCTION_INFO_V1(seq_fit_final);
@@ -435,9 +481,10 @@ Datum
 seq_fit_final(PG_FUNCTION_ARGS)
 {
 	bytea	   *blob;
+	double		seconds;
 
 	CheckEmpty(fcinfo);
-	blob = TrainAndEncode((TrainState *) PG_GETARG_POINTER(0));
+	blob = TrainAndEncode((TrainState *) PG_GETARG_POINTER(0), &seconds);
 	if (blob == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_BYTEA_P(blob);

@@ -71,6 +71,7 @@ sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_hh, const sf_real *b_hh,
 		sf_real    *h = L->Hs + (t + 1) * BH;
 		sf_real    *hw = L->hw;
 
+		sf_tick(L->hooks);
 		sf_rows_set(B, GH, b_hh, hw);
 		if (t > 0)
 			sf_gemm_nn(B, GH, H, hprev, H, Wt_hh, GH, hw, GH, 1);
@@ -107,6 +108,7 @@ sf_gru_backward(sf_layer_buf *L, const sf_real *W_hh, const sf_real *dHext,
 		sf_real    *dx = L->dXW + t * BH * 3;
 		sf_real    *dhw = L->dHW + t * BH * 3;
 
+		sf_tick(L->hooks);
 		if (dHext)
 			for (size_t i = 0; i < BH; i++)
 				dh[i] += dHext[t * BH + i];

@@ -130,6 +130,18 @@ sf_ws_take(sf_ws *ws, size_t count, size_t elem)
 
 #define SF_TAKE(ws, n) ((sf_real *) sf_ws_take((ws), (size_t) (n), sizeof(sf_real)))
 
+/*
+ * Let the caller check for cancellation.  Called once per time step and per
+ * slice of the large products, so that even a huge network answers a
+ * cancel within milliseconds.
+ */
+static inline void
+sf_tick(const sf_hooks *hooks)
+{
+	if (hooks && hooks->tick)
+		hooks->tick(hooks->ctx);
+}
+
 /* sf_gemm.c */
 extern void sf_gemm_nn(int M, int N, int K, const sf_real *A, int lda,
 					   const sf_real *B, int ldb, sf_real *C, int ldc,
@@ -146,6 +158,7 @@ extern void sf_rows_set(int M, int N, const sf_real *row, sf_real *C);
  */
 typedef struct sf_layer_buf
 {
+	const sf_hooks *hooks;		/* ticked once per time step, may be NULL */
 	const sf_real *X;			/* [T][B][I] input (not owned) */
 	sf_real    *XW;				/* [T][B][GH] input projection + b_ih */
 	sf_real    *Hs;				/* [T+1][B][H] states, Hs[0] = 0 */
@@ -168,6 +181,7 @@ typedef struct sf_net
 	const sf_arch *arch;
 	int			cap;			/* batch capacity */
 	int			training;		/* buffers for backward and dropout exist */
+	const sf_hooks *hooks;		/* cancellation checks, may be NULL */
 	sf_real    *tparams;		/* params with every matrix transposed */
 	sf_real    *x0;				/* [T][B] scaled inputs */
 	sf_real    *y;				/* [B] scaled targets */

@@ -73,6 +73,7 @@ sf_lstm_forward(sf_layer_buf *L, const sf_real *Wt_hh, const sf_real *b_hh,
 		sf_real    *c = L->Cs + (t + 1) * BH;
 		sf_real    *hw = L->hw;
 
+		sf_tick(L->hooks);
 		sf_rows_set(B, GH, b_hh, hw);
 		if (t > 0)
 			sf_gemm_nn(B, GH, H, hprev, H, Wt_hh, GH, hw, GH, 1);
@@ -106,6 +107,7 @@ sf_lstm_backward(sf_layer_buf *L, const sf_real *W_hh, const sf_real *dHext,
 		const sf_real *cprev = L->Cs + t * BH;
 		sf_real    *dpre = L->dXW + t * BH * 4;
 
+		sf_tick(L->hooks);
 		if (dHext)
 			for (size_t i = 0; i < BH; i++)
 				dh[i] += dHext[t * BH + i];

@@ -258,6 +258,7 @@ sf_forecast(const sf_model *model, const double *last_window, int horizon,
 	sf_net		net;
 
 	AttachWork(&net, arch, 1, work);
+	net.hooks = hooks;
 	sf_net_prepare(&net, model->params);
 	for (int t = 0; t < T; t++)
 		net.x0[t] = Scale(model, last_window[t]);
@@ -286,6 +287,7 @@ sf_forecast_from(const sf_model *model, const double *series, int first,
 	sf_net		net;
 
 	AttachWork(&net, arch, chunk, work);
+	net.hooks = hooks;
 	sf_net_prepare(&net, model->params);
 	for (int start = 0; start < count; start += chunk)
 	{

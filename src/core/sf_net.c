@@ -105,6 +105,20 @@ sf_net_prepare(sf_net *net, const sf_real *params)
 	}
 }
 
+/*
+ * Products over all time steps run in slices of this many steps (about 64
+ * MFLOP each), with a cancellation check between slices.  Slicing along k
+ * keeps the order of additions, so results do not depend on it.
+ */
+static int
+SliceSteps(int B, int M, int N)
+{
+	double		per_step = 2.0 * B * M * N;
+	double		steps = 64e6 / (per_step > 0 ? per_step : 1);
+
+	return steps < 1 ? 1 : steps > 1e6 ? 1000000 : (int) steps;
+}
+
 /* Fill a dropout mask: 0 with probability p, else 1 / (1 - p). */
 static void
 FillMask(sf_real *mask, size_t n, double p, sf_rng *rng)
@@ -155,10 +169,18 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 			input = L->Xdrop;
 		}
 		L->X = input;
+		L->hooks = net->hooks;
 
-		/* input projections of all time steps in one pass */
+		/* input projections of all time steps in one pass (or few slices) */
 		sf_rows_set(T * B, GH, b_ih, L->XW);
-		sf_gemm_nn(T * B, GH, I, input, I, Wt_ih, GH, L->XW, GH, 1);
+		for (int t0 = 0, S = SliceSteps(B, GH, I); t0 < T; t0 += S)
+		{
+			int			n = T - t0 < S ? T - t0 : S;
+
+			sf_gemm_nn(n * B, GH, I, input + (size_t) t0 * B * I, I, Wt_ih, GH,
+					   L->XW + (size_t) t0 * B * GH, GH, 1);
+			sf_tick(net->hooks);
+		}
 		memset(L->Hs, 0, sizeof(sf_real) * B * H);
 		if (L->Cs)
 			memset(L->Cs, 0, sizeof(sf_real) * B * H);
@@ -249,19 +271,31 @@ sf_net_backward(sf_net *net, const sf_real *params, int B, sf_real *grad)
 				break;
 		}
 
-		/* weight gradients over all time steps at once */
-		sf_gemm_tn(GH, H, T * B, L->dHW, GH, L->Hs, H,
-				   grad + whh->offset, H);
-		sf_gemm_tn(GH, I, T * B, L->dXW, GH, L->X, I,
-				   grad + wih->offset, I);
+		/* weight gradients over all time steps at once (or few slices) */
+		for (int t0 = 0, S = SliceSteps(B, GH, H + I); t0 < T; t0 += S)
+		{
+			int			n = T - t0 < S ? T - t0 : S;
+
+			sf_gemm_tn(GH, H, n * B, L->dHW + (size_t) t0 * B * GH, GH,
+					   L->Hs + (size_t) t0 * B * H, H, grad + whh->offset, H);
+			sf_gemm_tn(GH, I, n * B, L->dXW + (size_t) t0 * B * GH, GH,
+					   L->X + (size_t) t0 * B * I, I, grad + wih->offset, I);
+			sf_tick(net->hooks);
+		}
 		sf_colsum_add(T * B, GH, L->dXW, grad + net->tensors[T_BIH(l)].offset);
 		sf_colsum_add(T * B, GH, L->dHW, grad + net->tensors[T_BHH(l)].offset);
 
 		if (l > 0)
 		{
 			/* gradient flowing into the layer below, through its dropout */
-			sf_gemm_nn(T * B, I, GH, L->dXW, GH, params + wih->offset, I,
-					   L->dX, I, 0);
+			for (int t0 = 0, S = SliceSteps(B, GH, I); t0 < T; t0 += S)
+			{
+				int			n = T - t0 < S ? T - t0 : S;
+
+				sf_gemm_nn(n * B, I, GH, L->dXW + (size_t) t0 * B * GH, GH,
+						   params + wih->offset, I, L->dX + (size_t) t0 * B * I, I, 0);
+				sf_tick(net->hooks);
+			}
 			if (L->X == L->Xdrop)
 				ApplyMask(L->dX, L->dX, L->mask, (size_t) T * B * I);
 			dHext = L->dX;

@@ -20,6 +20,7 @@ sf_rnn_forward(sf_layer_buf *L, const sf_real *Wt_hh, const sf_real *b_hh,
 		sf_real    *restrict h = L->Hs + (t + 1) * BH;
 		sf_real    *restrict hw = L->hw;
 
+		sf_tick(L->hooks);
 		sf_rows_set(B, H, b_hh, hw);
 		if (t > 0)
 			sf_gemm_nn(B, H, H, hprev, H, Wt_hh, H, hw, H, 1);
@@ -50,6 +51,7 @@ sf_rnn_backward(sf_layer_buf *L, const sf_real *W_hh, const sf_real *dHext,
 		const sf_real *restrict h = L->Hs + (t + 1) * BH;
 		sf_real    *restrict da = L->dXW + t * BH;
 
+		sf_tick(L->hooks);
 		if (dHext)
 			for (size_t i = 0; i < BH; i++)
 				dh[i] += dHext[t * BH + i];

@@ -267,6 +267,7 @@ sf_train(sf_model *model, const sf_train_opts *opts, const double *series,
 		hi = lo + 1;
 
 	AttachTrain(&tw, arch, opts, n_values, work);
+	tw.net.hooks = hooks;
 	model->scale_min = lo;
 	model->scale_max = hi;
 	for (int i = 0; i < n_values; i++)

@@ -11,6 +11,8 @@ main(void)
 	test_model();
 	test_metrics();
 	test_codec();
+	test_json();
+	test_work();
 	test_adam();
 	test_train();
 	return unit_summary();

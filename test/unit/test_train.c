@@ -754,6 +754,88 @@ test_determinism(void)
 }
 
 /*
+ * A one-unit ReLU head dies often at a high learning rate; sf_train then
+ * restarts from a derived seed, at most SF_MAX_RESTARTS times.  The outcome
+ * must still be a function of the seed, and a run that was not out of
+ * restarts must end with a live network (prediction spread above
+ * SF_DEAD_SPREAD on the training windows).
+ */
+static void
+test_restarts(void)
+{
+	static const int head1[1] = {1};
+	sf_arch		arch = make_arch(SF_GRU, 9, 8, 1, 1, head1);
+	sf_train_opts o = default_opts();
+	int			n = 200;
+	double	   *series = weekly_series(n, 0.0);
+	size_t		P = sf_param_count(&arch);
+	double	   *pred = xmalloc(sizeof(double) * (size_t) n);
+	void	   *iw = xmalloc(sf_infer_bytes(&arch, SF_INFER_CHUNK));
+	sf_split	s;
+	unit_case	c;
+	int			restarted = 0,
+				seed;
+
+	o.epochs = 10;
+	o.learning_rate = 0.05;
+	sf_split_compute(n, arch.window, o.test_fraction, 0.0, &s);
+	uc_begin(&c, "restarts: dead heads retried, live result, still a function of the seed");
+	for (seed = 1; seed <= 12; seed++)
+	{
+		run			a,
+					b;
+
+		o.seed = (uint64_t) seed;
+		run_train(&a, &arch, &o, series, n, NULL, 0);
+		run_train(&b, &arch, &o, series, n, NULL, 0xee);
+		if (a.rc != SF_OK)
+			uc_fail(&c, "seed %d: sf_train returned %d", seed, a.rc);
+		else if (a.result.restarts < 0 || a.result.restarts > SF_MAX_RESTARTS)
+			uc_fail(&c, "seed %d: %d restarts", seed, a.result.restarts);
+		else
+		{
+			restarted += a.result.restarts > 0;
+			if (a.result.restarts != b.result.restarts ||
+				memcmp(a.model.params, b.model.params, sizeof(sf_real) * P) != 0 ||
+				memcmp(a.loss, b.loss, sizeof(double) * (size_t) o.epochs) != 0)
+				uc_fail(&c, "seed %d: two runs differ (restarts %d, %d)", seed,
+						a.result.restarts, b.result.restarts);
+			if (a.result.restarts < SF_MAX_RESTARTS)
+			{
+				double		range = a.model.scale_max - a.model.scale_min;
+				double		sum = 0.0,
+							sum2 = 0.0,
+							sd;
+				int			i;
+
+				sf_predict_windows(&a.model, series, s.n_train, pred, iw);
+				for (i = 0; i < s.n_train; i++)
+				{
+					double		v = (pred[i] - a.model.scale_min) / range;
+
+					sum += v;
+					sum2 += v * v;
+				}
+				sum /= s.n_train;
+				sd = sqrt(fmax(sum2 / s.n_train - sum * sum, 0.0));
+				if (!(sd > SF_DEAD_SPREAD))
+					uc_fail(&c, "seed %d: kept a dead network (spread %g) after "
+							"%d restarts", seed, sd, a.result.restarts);
+			}
+		}
+		free_run(&a);
+		free_run(&b);
+	}
+	if (restarted == 0)
+		uc_fail(&c, "no seed restarted: the setup no longer exercises restarts");
+	uc_note(&c, "%d of 12 seeds restarted", restarted);
+	uc_end(&c);
+	free(series);
+	free(pred);
+	free(iw);
+}
+
+/*
  * The recipe on a noisy weekly pattern: every kind learns it (loss down 10x
  * over 100 epochs) and predicts the held-out part well.
  */
@@ -822,5 +904,6 @@ test_train(void)
 	test_replica();
 	test_early_stopping();
 	test_determinism();
+	test_restarts();
 	test_learning();
 }

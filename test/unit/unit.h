@@ -72,5 +72,7 @@ extern void test_train(void);
 extern void test_metrics(void);
 extern void test_grad(void);
 extern void test_codec(void);
+extern void test_work(void);
+extern void test_json(void);
 
 #endif							/* SF_UNIT_H */
