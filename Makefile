@@ -40,7 +40,7 @@ $(OBJS): $(wildcard src/*.h src/core/*.h)
 
 # C unit tests of the core; they need no server.
 unitcheck:
-	$(MAKE) -C test/unit run CC="$(CC)" EXTRA_CFLAGS="$(PG_CFLAGS)"
+	$(MAKE) --no-print-directory -C test/unit run CC="$(CC)" EXTRA_CFLAGS="$(PG_CFLAGS)"
 
 # Benchmarks; they print figures and assert nothing.
 bench:

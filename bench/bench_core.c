@@ -253,10 +253,15 @@ ForwardFlops(const sf_arch *a)
 	return f;
 }
 
-/* One sf_train run; returns its wall seconds and the final epoch's loss. */
+static int	Restarts(const sf_train_result *r);
+
+/*
+ * One sf_train run; returns its wall seconds, the final epoch's loss and the
+ * restarts the core made (dead networks it trained again).
+ */
 static double
 TrainOnce(sf_model *m, const sf_train_opts *t, const double *v, int n,
-		  void *work, double *loss, double *final_loss)
+		  void *work, double *loss, double *final_loss, int *restarts)
 {
 	sf_train_result r;
 	double		t0,
@@ -272,7 +277,48 @@ TrainOnce(sf_model *m, const sf_train_opts *t, const double *v, int n,
 	if (rc != SF_OK)
 		Die("sf_train failed", NULL);
 	*final_loss = loss[r.epochs_run - 1];
+	*restarts = Restarts(&r);
 	return t1 - t0;
+}
+
+/*
+ * Holdout scores in original units: predictions for the n_test windows that
+ * sf_train held out, against the values that follow them.  Sets *constant
+ * when the predictions do not vary, the mark of a collapsed network.
+ */
+static void
+Holdout(const sf_model *m, const sf_split *s, const double *v, sf_scores *sc,
+		int *constant)
+{
+	int			first = s->n_train + s->n_val;	/* first held-out window */
+	double	   *pred = Alloc(sizeof(double) * s->n_test);
+	void	   *iwork = Alloc(sf_infer_bytes(&m->arch, SF_INFER_CHUNK));
+	double		pmin,
+				pmax;
+
+	sf_predict_windows(m, v + first, s->n_test, pred, iwork);
+	sf_score(v + first + m->arch.window, pred, s->n_test, sc);
+	pmin = pmax = pred[0];
+	for (int i = 1; i < s->n_test; i++)
+	{
+		pmin = pred[i] < pmin ? pred[i] : pmin;
+		pmax = pred[i] > pmax ? pred[i] : pmax;
+	}
+	*constant = pmax - pmin <= 1e-6 * fabs(pmax);
+	free(iwork);
+	free(pred);
+}
+
+/* Restarts of the last run, when the core reports them. */
+static int
+Restarts(const sf_train_result *r)
+{
+#ifdef SF_MAX_RESTARTS
+	return r->restarts;
+#else
+	(void) r;
+	return 0;
+#endif
 }
 
 static int
@@ -319,6 +365,9 @@ CmdTrain(const Opts *o)
 					lo,
 					hi,
 					final_loss = NAN;
+		sf_scores	sc;
+		int			restarts = 0,
+					constant;
 		const char *kn = sf_kind_name(a.kind);
 
 		if (sf_split_compute(n, a.window, t.test_fraction, 0, &s) != SF_OK)
@@ -328,16 +377,17 @@ CmdTrain(const Opts *o)
 		m.params = Alloc(sizeof(sf_real) * sf_param_count(&a));
 		work = Alloc(sf_train_bytes(&a, &t, n));
 		for (int r = 0; r < o->runs; r++)
-			secs[r] = TrainOnce(&m, &t, v, n, work, loss, &final_loss);
+			secs[r] = TrainOnce(&m, &t, v, n, work, loss, &final_loss, &restarts);
+		Holdout(&m, &s, v, &sc, &constant);
 		fwd = ForwardFlops(&a);
 		flops = 3.0 * fwd * s.n_train * o->epochs;
 		med = Median(secs, o->runs);
 		lo = secs[0];
 		hi = secs[o->runs - 1];
 		printf("core %-9s %-4s n_train %6d  median %9.4f s  (min %.4f, max %.4f)  "
-			   "%10.4g FLOP  %7.3f GFLOP/s  final loss %.5f\n",
+			   "%10.4g FLOP  %7.3f GFLOP/s  final loss %.5f, holdout r2 %.4f, restarts %d%s\n",
 			   o->label, kn, s.n_train, med, lo, hi, flops, flops / med * 1e-9,
-			   final_loss);
+			   final_loss, sc.r2, restarts, constant ? ", CONSTANT predictions" : "");
 		printf("BENCH name=core.%s.%s.seconds value=%.6f unit=s\n", o->label, kn, med);
 		printf("BENCH name=core.%s.%s.flop value=%.6g unit=FLOP\n", o->label, kn, flops);
 		printf("BENCH name=core.%s.%s.gflops value=%.4f unit=GFLOP/s\n", o->label, kn,
@@ -377,14 +427,11 @@ CmdAccuracy(const Opts *o)
 		sf_train_opts t = MakeTrainOpts(o, 0);
 		sf_split	s;
 		sf_model	m;
-		void	   *work,
-				   *iwork;
+		void	   *work;
 		double	   *loss = Alloc(sizeof(double) * o->epochs);
-		double	   *pred;
 		double		sum = 0,
 					final_loss;
 		const char *kn = sf_kind_name(a.kind);
-		int			first;
 
 		if (sf_split_compute(n, a.window, t.test_fraction, 0, &s) != SF_OK)
 			Die("series too short for the windows", NULL);
@@ -394,19 +441,18 @@ CmdAccuracy(const Opts *o)
 		m.arch = a;
 		m.params = Alloc(sizeof(sf_real) * sf_param_count(&a));
 		work = Alloc(sf_train_bytes(&a, &t, n));
-		iwork = Alloc(sf_infer_bytes(&a, SF_INFER_CHUNK));
-		pred = Alloc(sizeof(double) * s.n_test);
-		first = s.n_train + s.n_val;	/* first held-out window */
 		for (int seed = o->seed_lo; seed <= o->seed_hi; seed++)
 		{
-			sf_scores sc;
+			sf_scores	sc;
+			int			restarts,
+						constant;
 
 			t.seed = (uint64_t) seed;
-			TrainOnce(&m, &t, v, n, work, loss, &final_loss);
-			sf_predict_windows(&m, v + first, s.n_test, pred, iwork);
-			sf_score(v + first + a.window, pred, s.n_test, &sc);
-			printf("accuracy ours  %-4s seed %2d  r2 %8.4f  (n_test %d, rmse %.4g)\n",
-				   kn, seed, sc.r2, sc.n, sc.rmse);
+			TrainOnce(&m, &t, v, n, work, loss, &final_loss, &restarts);
+			Holdout(&m, &s, v, &sc, &constant);
+			printf("accuracy ours  %-4s seed %2d  r2 %8.4f  (n_test %d, rmse %.4g, final loss %.5f, restarts %d%s)\n",
+				   kn, seed, sc.r2, sc.n, sc.rmse, final_loss, restarts,
+				   constant ? "; CONSTANT predictions: collapsed" : "");
 			printf("BENCH name=accuracy.ours.%s.seed%d.r2 value=%.6f unit=r2\n",
 				   kn, seed, sc.r2);
 			sum += sc.r2;
@@ -416,8 +462,6 @@ CmdAccuracy(const Opts *o)
 		printf("BENCH name=accuracy.ours.%s.mean_r2 value=%.6f unit=r2\n", kn,
 			   sum / (o->seed_hi - o->seed_lo + 1));
 		fflush(stdout);
-		free(pred);
-		free(iwork);
 		free(work);
 		free(m.params);
 		free(loss);

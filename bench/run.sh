@@ -8,7 +8,7 @@
 #
 # Environment:
 #   BENCH_PYTHON             Python with torch (default /usr/bin/python3)
-#   BENCH_TORCH_LARGE_RUNS   runs of the large PyTorch config (default 1; one
+#   BENCH_TORCH_LARGE_RUNS   runs of the large PyTorch config (default 3; one
 #                            takes about 30 s)
 #   BENCH_DATA               the tutorial CSV (default ../shared/data/cinema_daily.csv
 #                            from the repository root)
@@ -23,7 +23,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 BUILD=$HERE/build
 CORE=$BUILD/bench_core
 PY=${BENCH_PYTHON:-/usr/bin/python3}
-LARGE_RUNS_TORCH=${BENCH_TORCH_LARGE_RUNS:-1}
+LARGE_RUNS_TORCH=${BENCH_TORCH_LARGE_RUNS:-3}
 DATA=${BENCH_DATA:-$ROOT/../shared/data/cinema_daily.csv}
 REFERENCE=$ROOT/../shared/bench/torch_reference.py
 LINES=$BUILD/bench.txt
@@ -56,10 +56,10 @@ elapsed() { echo "   (section took $((SECONDS - $1)) s)"; }
 
 t_all=$SECONDS
 echo "seqforecast benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted changes in src/')"
+echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$([ -z "$(git -C "$ROOT" status --porcelain -- src 2>/dev/null)" ] || echo ' + uncommitted changes in src/')"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //'), $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo "compiler: ${BENCH_CC:-cc} ($(${BENCH_CC:-cc} --version 2>/dev/null | head -n1))"
-echo "core flags: ${BENCH_CFLAGS:-?}"
+echo "core flags: ${BENCH_CFLAGS:-$(cat "$BUILD/cflags.txt" 2>/dev/null || echo '?')}"
 echo "timers: wall clock around sf_train (C) / around the epochs loop (PyTorch); single thread both"
 
 # The tutorial series: the cinema data from 2018-03-14 (its first two rows are
@@ -123,7 +123,7 @@ if want torch; then
         for cfg in tutorial:rnn tutorial:lstm tutorial:gru large:gru; do
             c=${cfg%%:*} k=${cfg##*:}
             ours=$(value_of "core.$c.$k.seconds") theirs=$(value_of "torch.$c.$k.seconds")
-            [ -n "$ours" ] && [ -n "$theirs" ] || continue
+            if [ -z "$ours" ] || [ -z "$theirs" ]; then continue; fi
             sp=$(awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "%.3f", a / b }')
             printf '  %-9s %-4s %10.4f %10.4f %7.2fx %9.3f %9.3f\n' "$c" "$k" "$ours" "$theirs" "$sp" \
                 "$(value_of "core.$c.$k.gflops")" "$(value_of "torch.$c.$k.gflops")"
@@ -149,12 +149,15 @@ if want accuracy; then
     if [ $have_torch = 1 ]; then
         if [ -r "$REFERENCE" ]; then
             echo "# torch: $(realpath "$REFERENCE") $TUTORIAL_CSV --seed S (each seed one process)"
+        else
+            echo "# torch: $REFERENCE not found; bench/torch_bench.py (the same recipe) instead"
+        fi
+        if [ -r "$REFERENCE" ]; then
             for s in 1 2 3 4 5; do
                 "$PY" "$REFERENCE" "$TUTORIAL_CSV" --kind all --seed "$s" |
                     awk -v s="$s" '{ sub(/^r2=/, "", $2); print "accuracy torch " $1 " seed " s " r2 " $2 }'
             done
         else
-            echo "# torch: $REFERENCE not found; bench/torch_bench.py (the same recipe) instead"
             for s in 1 2 3 4 5; do
                 "$PY" "$HERE/torch_bench.py" --csv "$TUTORIAL_CSV" --kind all --runs 1 --seed "$s" |
                     awk -v s="$s" '/^torch / { print "accuracy torch " $3 " seed " s " r2 " $NF }'

@@ -141,6 +141,7 @@ extern int	sf_kind_gates(int kind);
 extern int	sf_arch_check(const sf_arch *arch);
 extern size_t sf_param_count(const sf_arch *arch);
 extern int	sf_tensors(const sf_arch *arch, sf_tensor *out);	/* returns count */
+/* Seeded weights; sf_model_init also resets the scaler to [0, 1]. */
 extern void sf_model_init(sf_model *model, uint64_t seed);
 extern void sf_model_init_params(sf_model *model, uint64_t seed);
 /*
