@@ -389,6 +389,12 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 					 errmsg("training model \"%s\" diverged", o->name),
 					 errdetail("A weight became NaN or infinite."),
 					 errhint("Lower learning_rate.")));
+	if (sf_progress && result.epochs_run < o->train.epochs)
+		ereport(NOTICE,
+				(errmsg("training \"%s\": stopped early at epoch %d of %d, keeping epoch %d (validation loss %.6g), %.1f s",
+						o->name, result.epochs_run, o->train.epochs,
+						result.best_epoch, result.val_loss[result.best_epoch - 1],
+						*train_seconds)));
 
 	initStringInfo(&meta);
 	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
@@ -398,6 +404,8 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 					 split.n_train, split.n_val, split.n_test,
 					 result.epochs_run, result.best_epoch, result.restarts, o->season);
 	AppendScore(&meta, "final_loss", result.loss[result.epochs_run - 1]);
+	if (result.val_loss)
+		AppendScore(&meta, "best_val_loss", result.val_loss[result.best_epoch - 1]);
 	if (split.n_test > 0)
 	{
 		ScoreHoldout(&meta, &m, o, series, &split, work);
