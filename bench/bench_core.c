@@ -5,7 +5,15 @@
  *	  and no PostgreSQL.
  *
  *	  bench_core train [options]     time sf_train, print the median of --runs
+ *	                                 and an FNV-1a hash of each run's params
  *	  bench_core accuracy [options]  holdout R^2 per kind over --seeds A-B
+ *	  bench_core scale [options]     one series length (--generate N): time
+ *	                                 per training window, sf_train_bytes and
+ *	                                 peak RSS beyond the series itself
+ *	  bench_core isa                 the instruction sets this binary was
+ *	                                 compiled for, those the CPU has, and the
+ *	                                 target_clones variant the ifunc resolver
+ *	                                 picks (as an offset for nm)
  *	  bench_core gen N               print the generated series as CSV
  *
  * Options: --kind rnn|lstm|gru|all  --hidden H  --window W  --batch B
@@ -27,12 +35,20 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include "sf_core.h"
+
+/* The same test sf_internal.h makes before it defines SF_KERNEL as clones. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+	defined(__ELF__) && !defined(SF_NO_CLONES)
+#define BENCH_CLONES 1
+#endif
 
 typedef struct Opts
 {
@@ -93,6 +109,47 @@ Median(double *v, int n)
 {
 	qsort(v, n, sizeof(double), CmpDouble);
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* FNV-1a (64-bit) over the bytes of the parameters: equal hashes, equal bits. */
+static unsigned long long
+Fnv1a(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * This process's peak resident set in bytes: VmHWM from /proc/self/status,
+ * else getrusage's ru_maxrss (kB on Linux).
+ */
+static double
+PeakRss(void)
+{
+	FILE	   *f = fopen("/proc/self/status", "r");
+	char		line[256];
+	struct rusage ru;
+
+	if (f)
+	{
+		long		kb = -1;
+
+		while (fgets(line, sizeof line, f))
+			if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+				break;
+		fclose(f);
+		if (kb >= 0)
+			return kb * 1024.0;
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss * 1024.0;
 }
 
 /*
@@ -359,6 +416,8 @@ CmdTrain(const Opts *o)
 		void	   *work;
 		double	   *loss = Alloc(sizeof(double) * o->epochs);
 		double	   *secs = Alloc(sizeof(double) * o->runs);
+		unsigned long long hash = 0;
+		int			same = 1;
 		double		fwd,
 					flops,
 					med,
@@ -377,7 +436,15 @@ CmdTrain(const Opts *o)
 		m.params = Alloc(sizeof(sf_real) * sf_param_count(&a));
 		work = Alloc(sf_train_bytes(&a, &t, n));
 		for (int r = 0; r < o->runs; r++)
+		{
+			unsigned long long h;
+
 			secs[r] = TrainOnce(&m, &t, v, n, work, loss, &final_loss, &restarts);
+			h = Fnv1a(m.params, sizeof(sf_real) * sf_param_count(&a));
+			if (r > 0 && h != hash)
+				same = 0;
+			hash = h;
+		}
 		Holdout(&m, &s, v, &sc, &constant);
 		fwd = ForwardFlops(&a);
 		flops = 3.0 * fwd * s.n_train * o->epochs;
@@ -392,6 +459,10 @@ CmdTrain(const Opts *o)
 		printf("BENCH name=core.%s.%s.flop value=%.6g unit=FLOP\n", o->label, kn, flops);
 		printf("BENCH name=core.%s.%s.gflops value=%.4f unit=GFLOP/s\n", o->label, kn,
 			   flops / med * 1e-9);
+		printf("params %-9s %-4s fnv1a %016llx  (%zu floats; %s)\n", o->label, kn, hash,
+			   sf_param_count(&a), o->runs == 1 ? "1 run" :
+			   same ? "identical in every run of this process" : "RUNS DIFFER in this process");
+		printf("BENCH name=core.%s.%s.params_fnv1a value=%016llx unit=hash\n", o->label, kn, hash);
 		fflush(stdout);
 		if (!isfinite(final_loss))
 			fprintf(stderr, "bench_core: warning: %s final loss is not finite\n", kn);
@@ -470,6 +541,124 @@ CmdAccuracy(const Opts *o)
 	return 0;
 }
 
+/*
+ * One series length: --runs trainings of --epochs epochs (one, for the
+ * scale figure), the median time per training window, the work area
+ * sf_train_bytes asks for, and the peak RSS beyond the series: measured
+ * before the series exists, after it is generated, and after training.  Run
+ * it once per length, in its own process, since the peak never comes down.
+ */
+static int
+CmdScale(const Opts *o)
+{
+	double		rss0 = PeakRss(),
+				rss1,
+				rss2;
+	int			n,
+				kinds[3];
+	const char *what;
+	double	   *v;
+	sf_arch		a;
+	sf_train_opts t;
+	sf_split	s;
+	sf_model	m;
+	void	   *work;
+	double	   *loss = Alloc(sizeof(double) * o->epochs);
+	double	   *secs = Alloc(sizeof(double) * o->runs);
+	double		final_loss,
+				med,
+				series_bytes,
+				per_k,
+				per_attempt;
+	size_t		wbytes;
+	int			restarts;
+	const char *kn;
+
+	if (KindList(o->kind, kinds) != 1)
+		Die("scale wants one --kind", NULL);
+	v = LoadSeries(o, &n, &what);
+	rss1 = PeakRss();
+	a = MakeArch(kinds[0], o);
+	t = MakeTrainOpts(o, o->seed);
+	kn = sf_kind_name(a.kind);
+	if (sf_split_compute(n, a.window, t.test_fraction, 0, &s) != SF_OK)
+		Die("series too short for the windows", NULL);
+	memset(&m, 0, sizeof m);
+	m.arch = a;
+	m.params = Alloc(sizeof(sf_real) * sf_param_count(&a));
+	wbytes = sf_train_bytes(&a, &t, n);
+	work = Alloc(wbytes);
+	for (int r = 0; r < o->runs; r++)
+		secs[r] = TrainOnce(&m, &t, v, n, work, loss, &final_loss, &restarts);
+	rss2 = PeakRss();
+	med = Median(secs, o->runs);
+	series_bytes = sizeof(double) * (double) n;
+	per_k = med / s.n_train * 1000.0;
+	/* restarts are deterministic (the seed decides), so every run made them */
+	per_attempt = per_k / (restarts + 1);
+	printf("scale %-4s n %8d  n_train %8d  median %8.4f s (min %.4f, max %.4f)  %.5f s per 1k windows, "
+		   "%.5f per attempt  final loss %.5f, restarts %d  sf_train_bytes %zu (%.2f MB; beyond 4 B/value: %.0f B)  peak RSS %.1f MB: %.1f MB at start, "
+		   "+%.1f MB series (%.0f bytes), +%.1f MB training; beyond the series %.2f MB\n",
+		   kn, n, s.n_train, med, secs[0], secs[o->runs - 1], per_k, per_attempt, final_loss, restarts,
+		   wbytes, wbytes / 1048576.0, (double) wbytes - 4.0 * n,
+		   rss2 / 1048576.0, rss0 / 1048576.0, (rss1 - rss0) / 1048576.0, series_bytes,
+		   (rss2 - rss1) / 1048576.0, (rss2 - rss0 - series_bytes) / 1048576.0);
+	printf("BENCH name=scale.%s.n%d.seconds value=%.6f unit=s\n", kn, n, med);
+	printf("BENCH name=scale.%s.n%d.s_per_1k_windows value=%.6f unit=s\n", kn, n, per_k);
+	printf("BENCH name=scale.%s.n%d.s_per_1k_windows_per_attempt value=%.6f unit=s\n", kn, n, per_attempt);
+	printf("BENCH name=scale.%s.n%d.restarts value=%d unit=count\n", kn, n, restarts);
+	printf("BENCH name=scale.%s.n%d.n_train value=%d unit=windows\n", kn, n, s.n_train);
+	printf("BENCH name=scale.%s.n%d.train_bytes value=%zu unit=B\n", kn, n, wbytes);
+	printf("BENCH name=scale.%s.n%d.peak_rss_beyond_series value=%.0f unit=B\n", kn, n,
+		   rss2 - rss0 - series_bytes);
+	printf("BENCH name=scale.%s.n%d.peak_rss value=%.0f unit=B\n", kn, n, rss2);
+	fflush(stdout);
+	free(work);
+	free(m.params);
+	free(loss);
+	free(secs);
+	free(v);
+	return 0;
+}
+
+#ifdef BENCH_CLONES
+/* GCC's resolver of a target_clones function: returns the chosen clone. */
+extern void *sf_adam_step_resolver(void) __asm__("sf_adam_step.resolver");
+extern char __executable_start;
+#endif
+
+/* What this binary was compiled for and what the CPU offers. */
+static int
+CmdIsa(void)
+{
+	const char *built =
+#if defined(__AVX512F__)
+		"x86-64-v4 (AVX-512)";
+#elif defined(__AVX2__) && defined(__FMA__)
+		"x86-64-v3 (AVX2+FMA)";
+#elif defined(__x86_64__)
+		"baseline x86-64 (SSE2)";
+#else
+		"not x86-64";
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	printf("isa cpu supports: avx512f %s, avx2 %s, fma %s\n",
+		   __builtin_cpu_supports("avx512f") ? "yes" : "no",
+		   __builtin_cpu_supports("avx2") ? "yes" : "no",
+		   __builtin_cpu_supports("fma") ? "yes" : "no");
+#endif
+#ifdef BENCH_CLONES
+	printf("isa build: target_clones x86-64-v4, x86-64-v3, default; the rest of the code for %s\n", built);
+	printf("isa resolved sf_adam_step at offset %#lx\n",
+		   (unsigned long) ((char *) sf_adam_step_resolver() - &__executable_start));
+#else
+	printf("isa build: no clones (SF_NO_CLONES or not GCC/x86-64/ELF); everything for %s\n", built);
+#endif
+	return 0;
+}
+
 static int
 CmdGen(int n)
 {
@@ -516,7 +705,7 @@ main(int argc, char **argv)
 	const char *cmd;
 
 	if (argc < 2)
-		Die("usage: bench_core train|accuracy|gen [options]", NULL);
+		Die("usage: bench_core train|accuracy|scale|isa|gen [options]", NULL);
 	cmd = argv[1];
 	if (strcmp(cmd, "gen") == 0)
 	{
@@ -524,6 +713,8 @@ main(int argc, char **argv)
 			Die("usage: bench_core gen N", NULL);
 		return CmdGen(IntArg(argv[2]));
 	}
+	if (strcmp(cmd, "isa") == 0)
+		return CmdIsa();
 	for (int i = 2; i < argc; i++)
 	{
 		const char *k = argv[i],
@@ -572,6 +763,8 @@ main(int argc, char **argv)
 		return CmdTrain(&o);
 	if (!strcmp(cmd, "accuracy"))
 		return CmdAccuracy(&o);
+	if (!strcmp(cmd, "scale"))
+		return CmdScale(&o);
 	Die("unknown command", cmd);
 	return 2;
 }

@@ -4,7 +4,10 @@
 # builds build/bench_core.  See bench/README.md for what each figure means.
 #
 #   bench/run.sh [SECTION...]   sections: core large torch sql accuracy
-#                               (default: all of them, in that order)
+#                               isa pgbench ingest scale; "quick" stands for
+#                               the first five, "more" for the last four
+#                               (default: all of them, in that order; only
+#                               the first five with BENCH_QUICK=1)
 #
 # Environment:
 #   BENCH_PYTHON             Python with torch (default /usr/bin/python3)
@@ -12,8 +15,18 @@
 #                            takes about 30 s)
 #   BENCH_DATA               the tutorial CSV (default ../shared/data/cinema_daily.csv
 #                            from the repository root)
-#   PGHOST ...               use this server for the SQL part instead of a
-#                            throwaway cluster (see run_sql.sh)
+#   PGHOST ...               use this server for the SQL parts instead of a
+#                            throwaway cluster (see server.sh)
+#   BENCH_ISA_FULL=1         the large config over the whole series on every
+#                            ISA path, however slow (default: a path whose
+#                            estimate exceeds BENCH_ISA_LARGE_MAX seconds,
+#                            default 30, runs the first 2,000 values and the
+#                            full figure is extrapolated per window)
+#   BENCH_PGBENCH_SECONDS    pgbench -T (default 15)
+#   BENCH_INGEST_ROWS        rows of the ingestion table (default 10,000,000)
+#   BENCH_INGEST_RUNS        runs of each ingestion statement (default 3)
+#   BENCH_SCALE_RUNS         runs per length in the scale figure (default 3;
+#                            the 1M-point length runs once unless set)
 # Every figure is also printed as "BENCH name=... value=... unit=..." and
 # collected in build/bench.txt.
 set -uo pipefail
@@ -31,7 +44,20 @@ TUTORIAL_CSV=$BUILD/tutorial.csv
 LARGE_CSV=$BUILD/large.csv
 LARGE_N=20000
 
-sections=${*:-core large torch sql accuracy}
+QUICK_SECTIONS="core large torch sql accuracy"
+MORE_SECTIONS="isa pgbench ingest scale"
+if [ $# -eq 0 ]; then
+    if [ "${BENCH_QUICK:-0}" = 1 ]; then set -- quick; else set -- quick more; fi
+fi
+sections=
+for a in "$@"; do
+    case $a in
+        quick) sections="$sections $QUICK_SECTIONS" ;;
+        more) sections="$sections $MORE_SECTIONS" ;;
+        core | large | torch | sql | accuracy | isa | pgbench | ingest | scale) sections="$sections $a" ;;
+        *) echo "bench: unknown section $a" >&2; exit 2 ;;
+    esac
+done
 want() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 [ -x "$CORE" ] || { echo "bench: $CORE is missing; run make -C bench" >&2; exit 2; }
@@ -192,6 +218,176 @@ if want accuracy; then
         echo "PyTorch accuracy skipped: $PY cannot import torch"
     fi
     elapsed $t
+fi
+
+if want isa; then
+    section "6. per-ISA paths: the same core compiled for one instruction set each (-DSF_NO_CLONES -march=...)"
+    t=$SECONDS
+    cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | sed 's/^[^:]*://') "
+    cpu_has() { local f; for f; do case $cpu_flags in *" $f "*) ;; *) return 1 ;; esac; done; }
+    # Runs bench_core; shows its lines but the BENCH ones, which isa_val reads.
+    ISA_OUT=$BUILD/isa_last.txt
+    isa_run() { "$@" >"$ISA_OUT" 2>&1; local rc=$?; grep -v '^BENCH ' "$ISA_OUT"; return $rc; }
+    isa_val() { awk -v n="name=$1" '$2 == n { sub(/^value=/, "", $3); print $3 }' "$ISA_OUT"; }
+    isa_field() { awk -v k="$1" '$1 == "core" { for (i = 1; i < NF; i++) if ($i == k) { v = $(i + 1); sub(/,$/, "", v); print v; exit } }' "$ISA_OUT"; }
+
+    # Which clone the normal (dispatched) build runs: GCC's resolver of one
+    # target_clones function, mapped to its symbol with nm.
+    "$CORE" isa | sed 's/^/  /'
+    off=$("$CORE" isa | sed -n 's/^isa resolved sf_adam_step at offset //p')
+    clone=
+    if [ -n "$off" ] && command -v nm >/dev/null 2>&1; then
+        clone=$(nm "$CORE" | awk -v o="$(printf '%016x' "$off")" '$1 == o && $3 ~ /^sf_adam_step\./ { print $3; exit }')
+    fi
+    case $clone in
+        *arch_x86_64_v4) clone_name=x86-64-v4 ;;
+        *arch_x86_64_v3) clone_name=x86-64-v3 ;;
+        *default) clone_name=default ;;
+        *) clone_name=unknown ;;
+    esac
+    echo "  dispatched build: the ifunc resolver picks ${clone:-?} ($clone_name): GCC's resolver takes the highest"
+    echo "  variant the CPU supports (x86-64-v4, then x86-64-v3, then default), the same for every SF_KERNEL function"
+    bench_line isa.dispatch.clone "$clone_name" variant
+
+    # The large config's work: windows and FLOPs over the whole series.
+    large_train=$(awk -v n="$LARGE_N" 'BEGIN { w = n - 28; t = w * 0.15; t = (t == int(t)) ? t : int(t) + 1; print w - t }')
+    large_flops=$(awk -v n="$large_train" 'BEGIN { printf "%.6g", 3 * (2 * 28 * 3 * 128 * 129 + 2 * (128 * 16 + 16 * 8 + 8)) * n }')
+    LARGE_HEAD_CSV=$BUILD/large_head.csv
+    head -n 2001 "$LARGE_CSV" >"$LARGE_HEAD_CSV"
+    isa_rows=()
+    for p in dispatch v4 v3 base; do
+        case $p in
+            dispatch) bin=$CORE; what="dispatched (target_clones; the extension's build)"; ok=1 ;;
+            v4) bin=$BUILD/isa-v4/bench_core; what="-march=x86-64-v4 (AVX-512)"
+                cpu_has avx512f avx512bw avx512cd avx512dq avx512vl && ok=1 || ok=0 ;;
+            v3) bin=$BUILD/isa-v3/bench_core; what="-march=x86-64-v3 (AVX2+FMA)"
+                cpu_has avx2 fma bmi1 bmi2 movbe f16c abm && ok=1 || ok=0 ;;
+            base) bin=$BUILD/isa-base/bench_core; what="no -march (baseline x86-64, SSE2)"; ok=1 ;;
+        esac
+        echo
+        echo "-- path $p: $what"
+        if [ "$ok" = 0 ]; then echo "  skipped: this CPU lacks the instruction set"; continue; fi
+        if [ ! -x "$bin" ]; then echo "  skipped: $bin is missing (make -C bench isa)"; continue; fi
+        isa_run "$bin" train --kind gru "${TUT_ARGS[@]}" --test-fraction 0.15 --runs 3 --label tutorial --csv "$TUTORIAL_CSV"
+        tut_s=$(isa_val core.tutorial.gru.seconds) tut_gf=$(isa_val core.tutorial.gru.gflops)
+        h1=$(isa_val core.tutorial.gru.params_fnv1a)
+        same=$(grep -c 'identical in every run' "$ISA_OUT")
+        isa_run "$bin" train --kind gru "${TUT_ARGS[@]}" --test-fraction 0.15 --runs 1 --label tutorial --csv "$TUTORIAL_CSV" |
+            grep '^params' | sed 's/^params/params (second process)/'
+        h2=$(isa_val core.tutorial.gru.params_fnv1a)
+        if [ -n "$h1" ] && [ "$h1" = "$h2" ] && [ "$same" = 1 ]; then det=1; else det=0; fi
+        est=$(awk -v f="$large_flops" -v g="$tut_gf" 'BEGIN { printf "%.0f", f / (g * 1e9) }')
+        if [ "${BENCH_ISA_FULL:-0}" != 1 ] && [ "$est" -gt "${BENCH_ISA_LARGE_MAX:-30}" ]; then
+            csv=$LARGE_HEAD_CSV runs=1
+            echo "  large config: about $est s estimated for the whole series, so the first 2,000 values only (BENCH_ISA_FULL=1 for all)"
+        else
+            csv=$LARGE_CSV runs=3
+            [ "$est" -gt 20 ] && runs=1
+        fi
+        isa_run "$bin" train "${LARGE_ARGS[@]}" --test-fraction 0.15 --runs "$runs" --label large --csv "$csv"
+        large_s=$(isa_val core.large.gru.seconds) large_n=$(isa_field n_train) large_r=$(isa_field restarts)
+        lh=$(isa_val core.large.gru.params_fnv1a)
+        full_s=$(awk -v s="$large_s" -v a="$large_n" -v b="$large_train" 'BEGIN { printf "%.4f", s * b / a }')
+        note="measured"
+        [ "$csv" = "$LARGE_HEAD_CSV" ] && note="extrapolated from $large_n of $large_train windows"
+        large_gf=$(awk -v f="$large_flops" -v s="$full_s" 'BEGIN { printf "%.3f", f / s / 1e9 }')
+        bench_line "isa.$p.tutorial.gru.seconds" "$tut_s" s
+        bench_line "isa.$p.tutorial.gru.gflops" "$tut_gf" GFLOP/s
+        bench_line "isa.$p.large.gru.seconds" "$full_s" s
+        bench_line "isa.$p.large.gru.gflops" "$large_gf" GFLOP/s
+        bench_line "isa.$p.large.gru.measured_windows" "$large_n" windows
+        bench_line "isa.$p.tutorial.gru.params_fnv1a" "$h1" hash
+        bench_line "isa.$p.large.gru.params_fnv1a" "$lh" hash
+        bench_line "isa.$p.deterministic" "$det" bool
+        isa_rows+=("$(printf '  %-9s %9.4f %8.3f %11.3f %8.3f  %s  %-3s  %s (restarts %s)' "$p" "$tut_s" "$tut_gf" \
+            "$full_s" "$large_gf" "$h1" "$([ $det = 1 ] && echo yes || echo NO)" "$note" "${large_r:-?}")")
+    done
+    echo
+    echo "per path: tutorial GRU (100 epochs, median of 3) and large GRU (one epoch over $LARGE_N points, $large_train windows)"
+    printf '  %-9s %9s %8s %11s %8s  %-16s  %-3s  %s\n' path "tut s" "GF/s" "large s" "GF/s" "params (tutorial)" det "large figure"
+    printf '%s\n' "${isa_rows[@]}"
+    echo "  det: byte-identical params (FNV-1a of the float32 bytes) in 3 runs of one process and in a second process"
+    echo "  equal hashes across paths mean the paths compute the very same bits; the dispatched build runs only the"
+    echo "  SF_KERNEL functions as clones, the rest of the core as baseline x86-64, so its bits may match no single path"
+    elapsed $t
+fi
+
+if want pgbench || want ingest; then
+    parts=()
+    want pgbench && parts+=(pgbench)
+    want ingest && parts+=(ingest)
+    section "7-8. server: forecasting throughput (pgbench) and ingestion (bench/run_server.sh ${parts[*]})"
+    t=$SECONDS
+    collect "$HERE/run_server.sh" "$TUTORIAL_CSV" "${parts[@]}"
+    elapsed $t
+fi
+
+if want scale; then
+    section "9. scale: one epoch of the tutorial GRU over generated series of 10k, 100k and 1M points"
+    t=$SECONDS
+    echo "# bench_core scale --generate N: hidden 32, window 9, batch 32, lr 0.01, test_fraction 0.15, seed 42; one process per length"
+    for n in 10000 100000 1000000; do
+        runs=${BENCH_SCALE_RUNS:-$([ $n -ge 1000000 ] && echo 1 || echo 3)}
+        collect "$CORE" scale --kind gru --hidden 32 --window 9 --batch 32 --lr 0.01 --epochs 1 --seed 42 \
+            --test-fraction 0.15 --runs "$runs" --generate "$n"
+    done
+    echo
+    printf '  %8s %8s %9s %12s %12s %9s %12s %14s %14s\n' n n_train seconds "s/1k win" "per attempt" restarts \
+        "train bytes" "peak-series" "peak-series-4n"
+    base_k=
+    for n in 10000 100000 1000000; do
+        s=$(value_of "scale.gru.n$n.seconds")
+        [ -n "$s" ] || continue
+        k=$(value_of "scale.gru.n$n.s_per_1k_windows_per_attempt")
+        [ -n "$base_k" ] || base_k=$k
+        beyond=$(value_of "scale.gru.n$n.peak_rss_beyond_series")
+        printf '  %8d %8d %9.4f %12.5f %12.5f %9d %12d %11.2f MB %11.2f MB   x%.2f of 10k per window\n' "$n" \
+            "$(value_of "scale.gru.n$n.n_train")" "$s" "$(value_of "scale.gru.n$n.s_per_1k_windows")" "$k" \
+            "$(value_of "scale.gru.n$n.restarts")" "$(value_of "scale.gru.n$n.train_bytes")" \
+            "$(awk -v b="$beyond" 'BEGIN { print b / 1048576 }')" \
+            "$(awk -v b="$beyond" -v n="$n" 'BEGIN { print (b - 4 * n) / 1048576 }')" \
+            "$(awk -v a="$k" -v b="$base_k" 'BEGIN { print a / b }')"
+        bench_line "scale.gru.n$n.peak_rss_beyond_series_and_scaled" "$(awk -v b="$beyond" -v n="$n" 'BEGIN { printf "%.0f", b - 4 * n }')" B
+    done
+    echo "  per attempt: seconds / (1 + restarts) per 1k training windows; a restart trains the whole epoch again"
+    echo "  peak-series: peak RSS (VmHWM) minus the process's RSS at start minus the series (8 B a value);"
+    echo "  peak-series-4n: also minus the 4 B a value of the scaled float32 copy inside sf_train_bytes"
+    elapsed $t
+fi
+
+if want isa || want pgbench || want ingest || want scale || want sql; then
+    section "targets (issue): measured figures against them"
+    target() { printf '  %-62s %-26s %s\n' "$1" "$2" "$3"; }
+    verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (a == "") { print "n/a"; exit }
+        ok = (op == "<=") ? (a + 0 <= b + 0) : (a + 0 >= b + 0); print ok ? "met" : "NOT met" }'; }
+    if want isa; then
+        dets=$(awk '$2 ~ /^name=isa\..*\.deterministic$/ { sub(/^value=/, "", $3); s = s $3 } END { print s }' "$LINES")
+        figs=$(grep -c '^BENCH name=isa\.[a-z0-9]*\.large\.gru\.seconds ' "$LINES")
+        target "per-ISA figures reported (dispatch, v4, v3, base)" "$figs paths" "$([ "$figs" -ge 1 ] && echo reported || echo n/a)"
+        target "deterministic on a given machine, every path" "${dets:-n/a}" "$(case $dets in '') echo n/a ;; *0*) echo 'NOT met' ;; *) echo met ;; esac)"
+    fi
+    fc=$(value_of sql.forecast14.gru.ms); [ -n "$fc" ] || fc=$(value_of server.forecast14.gru.ms)
+    [ -n "$fc" ] && target "seq_forecast(id, 14) median in server <= 0.2 ms (gru)" "$fc ms" "$(verdict "$fc" '<=' 0.2)"
+    v=$(value_of pgbench.forecast14.c2.tps)
+    [ -n "$v" ] && target "pgbench, 2 clients >= 10,000 tps (SELECT 1: $(value_of pgbench.select1.c2.tps | cut -d. -f1))" "${v%.*} tps" "$(verdict "$v" '>=' 10000)"
+    for f in f4 f8; do
+        v=$(value_of "ingest.$f.ordered.ratio")
+        [ -n "$v" ] && target "collection <= 1.3x array_agg(x ORDER BY t), $([ $f = f4 ] && echo 'exact (float32)' || echo 'float8') series" "${v}x" "$(verdict "$v" '<=' 1.3)"
+    done
+    v=$(value_of ingest.state.f4.bytes_per_value)
+    if [ -n "$v" ]; then
+        r=$(value_of ingest.state.f4.bytes_per_row)
+        target "state <= 4 B per row, univariate exact series: per value" "$v B" "$(verdict "$v" '<=' 4)"
+        target "  ... allocated, with the doubling headroom, at $(awk -v n="${BENCH_INGEST_ROWS:-10000000}" 'BEGIN { printf "%g", n }') rows" "$r B" "$(verdict "$r" '<=' 4)"
+    fi
+    k1=$(value_of scale.gru.n10000.s_per_1k_windows_per_attempt) k3=$(value_of scale.gru.n1000000.s_per_1k_windows_per_attempt)
+    if [ -n "$k1" ] && [ -n "$k3" ]; then
+        lin=$(awk -v a="$k3" -v b="$k1" 'BEGIN { printf "%.2f", a / b }')
+        target "training linear in length: per-window cost 1M / 10k (<= 1.25)" "x$lin" "$(verdict "$lin" '<=' 1.25)"
+        m1=$(value_of scale.gru.n10000.peak_rss_beyond_series_and_scaled) m3=$(value_of scale.gru.n1000000.peak_rss_beyond_series_and_scaled)
+        d=$(awk -v a="$m3" -v b="$m1" 'BEGIN { printf "%.2f", (a - b) / 1048576 }')
+        target "memory flat beyond the data: 1M - 10k (<= 1 MB)" "$d MB" "$(verdict "$d" '<=' 1)"
+    fi
 fi
 
 section "all figures (machine-readable, also in bench/build/bench.txt)"

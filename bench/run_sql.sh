@@ -24,30 +24,10 @@ csv=$(realpath -e "${1:-}" 2>/dev/null) || { echo "usage: run_sql.sh CSV" >&2; e
 skip() { echo "SQL part skipped: $*"; exit 0; }
 psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-if [ -n "${PGHOST:-}" ]; then
-    psql_ -At -c 'select 1' >/dev/null 2>&1 || skip "PGHOST=$PGHOST is set but psql -c 'select 1' fails"
-    echo "# server: PGHOST=$PGHOST PGPORT=${PGPORT:-default}; the installed seqforecast is measured as is"
-else
-    [ "${SFBENCH_NO_CLUSTER:-0}" = 1 ] && skip "no PGHOST and SFBENCH_NO_CLUSTER=1"
-    command -v initdb >/dev/null 2>&1 || skip "no PGHOST and no PostgreSQL 15 server binaries to start a cluster"
-    log=$HERE/build/sql_install.log
-    if [ "$(id -u)" -eq 0 ]; then
-        make -s -C "$ROOT" install PG_CONFIG="$PG_CONFIG" >"$log" 2>&1
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        # The log is ours: it is written as the calling user on purpose.
-        # shellcheck disable=SC2024
-        make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" >"$log" 2>&1 &&
-            sudo -n make -s -C "$ROOT" install PG_CONFIG="$PG_CONFIG" >>"$log" 2>&1
-    else
-        false
-    fi || { tail -n 20 "$log" 2>/dev/null; skip "make install failed or needs root (log: $log)"; }
-    dir=${SFBENCH_CLUSTER_DIR:-/tmp/sfbench}
-    SEQFORECAST_PORT=${SFBENCH_PORT:-5488} "$ROOT/scripts/cluster.sh" start "$dir" >/dev/null ||
-        skip "could not start a throwaway cluster in $dir"
-    trap '"$ROOT/scripts/cluster.sh" stop "$dir" >/dev/null' EXIT
-    eval "$("$ROOT/scripts/cluster.sh" env "$dir")"
-    echo "# server: throwaway cluster in $dir (port $PGPORT), after make install of this tree"
-fi
+# shellcheck source=server.sh
+. "$HERE/server.sh"
+bench_server sql_install.log
+trap bench_server_stop EXIT
 echo "# $(psql_ -At -c 'select version()')"
 
 # \copy takes its file name literally, so it is spliced in here.

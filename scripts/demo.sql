@@ -94,9 +94,78 @@ SELECT cron.schedule('retrain-demo-gru', '0 3 * * *',
   $$SELECT seq_train('gru', total_sales, '{"name":"demo-gru","patience":10}' ORDER BY date) FROM daily_sales$$)
   AS jobid;
 SELECT jobid, jobname, schedule FROM cron.job ORDER BY jobid;
+\else
+\echo '== 6. Retrain demo-gru every night at 03:00 with pg_cron (not loaded here, so only the call):'
+\echo '    SELECT cron.schedule(''retrain-demo-gru'', ''0 3 * * *'','
+\echo '      $$SELECT seq_train(''gru'', total_sales, ''{"name":"demo-gru","patience":10}'' ORDER BY date) FROM daily_sales$$);'
+\echo
 \endif
 
 \echo '== The model table'
 SELECT id, name, kind, owner, created_at::timestamp(0) AS created_at,
        pg_size_pretty(length(model)::bigint) AS size
 FROM seq_model ORDER BY id;
+
+\echo '== 7. What the nightly job runs, run once now: a new version of demo-gru.'
+\echo '==    Forecasts by name always use the newest version.'
+SELECT seq_train('gru', total_sales, '{"name":"demo-gru","patience":10}' ORDER BY date) AS new_id
+FROM daily_sales \gset
+SELECT name, version, latest, id, round(r2::numeric, 3) AS r2, epochs_run,
+       round(train_seconds::numeric, 2) AS seconds
+FROM seq_models WHERE name = 'demo-gru' ORDER BY version;
+SELECT (SELECT array_agg(round(forecast::numeric, :digits) ORDER BY step) FROM seq_forecast('demo-gru', 3))
+       = (SELECT array_agg(round(forecast::numeric, :digits) ORDER BY step) FROM seq_forecast(:new_id::bigint, 3))
+       AS by_name_is_newest;
+SELECT seq_model_prune('demo-gru', 1) AS older_versions_pruned;
+\if :cron
+SELECT cron.unschedule('retrain-demo-gru') AS unscheduled;
+\echo '(the nightly job is unscheduled again: this cluster is a throwaway)'
+\endif
+
+\echo
+\echo '== 8. Many series in one statement: a model per store, named from the group'
+\echo '==    (four stores with a year of sales, a new one with a week: on_short skip)'
+CREATE TEMP TABLE store_sales AS
+SELECT s.store, d.date,
+       d.total_sales * (0.5 + 0.25 * s.store) * (1 + 0.05 * sin(s.store * extract(doy FROM d.date))) AS sales
+FROM daily_sales AS d, generate_series(1, 4) AS s(store)
+UNION ALL
+SELECT 5, date, total_sales * 0.4 FROM daily_sales
+WHERE date > (SELECT max(date) - 7 FROM daily_sales);
+\timing on
+CREATE TEMP TABLE store_models AS
+SELECT store,
+       seq_train('gru', sales,
+                 jsonb_build_object('name', 'store-' || store, 'hidden', 16, 'epochs', 20,
+                                    'on_short', 'skip')
+                 ORDER BY date) AS id
+FROM store_sales GROUP BY store;
+\timing off
+SELECT t.store, t.id, m.name, m.version,
+       round(m.r2::numeric, 3) AS r2, round(m.seasonal_naive_r2::numeric, 3) AS seasonal_naive_r2,
+       m.beats_seasonal_naive
+FROM store_models AS t LEFT JOIN seq_models AS m USING (id)
+ORDER BY t.store;
+\echo '   Next week for every store:'
+SELECT t.store, array_agg(round(f.forecast::numeric, :digits) ORDER BY f.step) AS next_7_days
+FROM store_models AS t, LATERAL seq_forecast(t.id, 7) AS f
+WHERE t.id IS NOT NULL
+GROUP BY t.store ORDER BY t.store;
+
+\echo '== 9. The registry: one line per model, its version, metrics beside the baselines'
+SELECT id, name, kind, version, latest, owner,
+       round(r2::numeric, 3) AS r2, round(naive_r2::numeric, 3) AS naive_r2,
+       round(seasonal_naive_r2::numeric, 3) AS seasonal_naive_r2,
+       n_train, n_test, epochs_run
+FROM seq_models ORDER BY name, version;
+
+\echo '== 10. A chart of demo-gru as SVG: actual vs predicted over the held-out part,'
+\echo '==     the forecast with its 90% band, and the loss curves'
+\pset format unaligned
+\pset tuples_only on
+\o /tmp/seqforecast-demo.svg
+SELECT seq_plot('demo-gru', (SELECT array_agg(total_sales ORDER BY date) FROM daily_sales));
+\o
+\pset tuples_only off
+\pset format aligned
+\echo 'Written to /tmp/seqforecast-demo.svg (open it in a browser).'

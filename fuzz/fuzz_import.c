@@ -1,0 +1,60 @@
+/*
+ * fuzz_import.c
+ *	  libFuzzer harness over the interchange JSON import (sf_import_json), the
+ *	  untrusted-input path of seq_model_import.
+ *
+ * The input is the JSON text, not NUL-terminated.  A refused document must
+ * come back with a known error code and a message and with nothing
+ * allocated; an accepted one must predict and forecast without a fault and
+ * survive an export and re-import unchanged.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Counts allocations, to check that a refused document allocated nothing. */
+static void *
+CountingAlloc(void *ctx, size_t bytes)
+{
+	(*(int *) ctx)++;
+	return malloc(bytes);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char	   *text = malloc(size ? size : 1);
+	sf_model	m;
+	char		err[SF_JSON_ERRLEN];
+	int			allocs = 0;
+	int			rc;
+
+	/* an exact-size copy, so ASan sees any read past the end */
+	if (size)
+		memcpy(text, data, size);
+	rc = sf_import_json(text, size, CountingAlloc, &allocs, &m, err, sizeof(err));
+	if (rc != SF_OK)
+	{
+		FuzzAssert(rc == SF_EJSON || rc == SF_EINVAL, "known error code");
+		FuzzAssert(err[0] != '\0' && strlen(err) < sizeof(err), "an error message");
+		FuzzAssert(allocs == 0 && m.params == NULL, "nothing allocated on error");
+		free(text);
+		return 0;
+	}
+	FuzzAssert(allocs == 1 && m.params != NULL, "one allocation");
+	FuzzAssert(sf_arch_check(&m.arch) == SF_OK, "architecture in range");
+	FuzzAssert(m.scale_max > m.scale_min, "increasing scaler");
+	for (size_t i = 0; i < sf_param_count(&m.arch); i++)
+		FuzzAssert(m.params[i] == m.params[i] && m.params[i] - m.params[i] == 0,
+				   "finite weights");
+
+	FuzzRun(&m, NULL, 0);
+	FuzzRoundTrip(&m);
+	free(m.params);
+	free(text);
+	return 0;
+}

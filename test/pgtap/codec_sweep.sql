@@ -1,0 +1,269 @@
+-- A crafted or damaged model bytea never crashes the server: thousands of
+-- mutations of real models (bit flips, truncations, header fields set to
+-- huge or edge values, poisoned weights, random bytes), most of them with
+-- their length and CRC-32C re-sealed so that they reach the checks behind
+-- the checksum, go through seq_forecast, seq_predict, seq_evaluate and
+-- seq_model_export, and, stored as rows, through the lookup by id and by
+-- name and the per-backend model cache.  Every call must return a result or
+-- raise a data exception (SQLSTATE class 22); the backend and the postmaster
+-- must be the same at the end.  Deterministic (setseed), a few seconds.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS seqforecast;
+
+SELECT pg_backend_pid() AS pid_before, pg_postmaster_start_time() AS start_before \gset
+
+BEGIN;
+SELECT plan(15);
+SET LOCAL client_min_messages = warning;
+
+CREATE TEMP TABLE cs_data AS
+SELECT i, 500 + 80 * sin(2 * pi() * i / 7) + (i % 3) AS v
+FROM generate_series(1, 60) AS i;
+CREATE TEMP TABLE cs_series AS SELECT array_agg(v ORDER BY i) AS a FROM cs_data;
+
+-- One small model per kind: tail, radii and metadata all present.
+CREATE TEMP TABLE cs_models AS
+SELECT k.kind, seq_fit(k.kind, d.v, k.options ORDER BY d.i) AS model
+FROM cs_data d,
+     (VALUES ('rnn', '{"hidden": 3, "window": 5, "head": [3], "epochs": 2}'::jsonb),
+             ('lstm', '{"hidden": 2, "window": 4, "layers": 2, "head": [], "epochs": 2}'),
+             ('gru', '{"hidden": 3, "window": 6, "head": [4, 2], "epochs": 2}')) AS k(kind, options)
+GROUP BY k.kind;
+
+-- CRC-32C (Castagnoli, reflected 0x82F63B78), as the model format uses.
+CREATE TEMP TABLE cs_crc_table AS
+WITH RECURSIVE t(n, c, k) AS (
+    SELECT n, n::bigint, 0 FROM generate_series(0, 255) n
+    UNION ALL
+    SELECT n, CASE WHEN c & 1 = 1 THEN (c >> 1) # 2197175160 ELSE c >> 1 END, k + 1
+    FROM t WHERE k < 8)
+SELECT array_agg(c ORDER BY n) AS tab FROM t WHERE k = 8;
+
+CREATE FUNCTION pg_temp.crc32c(b bytea, n int) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    tab bigint[] := (SELECT tab FROM pg_temp.cs_crc_table);
+    crc bigint := 4294967295;
+BEGIN
+    FOR i IN 0 .. n - 1 LOOP
+        crc := tab[((crc # get_byte(b, i)) & 255) + 1] # (crc >> 8);
+    END LOOP;
+    RETURN crc # 4294967295;
+END
+$$;
+
+CREATE FUNCTION pg_temp.set_u32(b bytea, off int, v bigint) RETURNS bytea
+LANGUAGE plpgsql AS $$
+BEGIN
+    FOR k IN 0 .. 3 LOOP
+        b := set_byte(b, off + k, ((v >> (8 * k)) & 255)::int);
+    END LOOP;
+    RETURN b;
+END
+$$;
+
+-- Write the real length at offset 8 and a correct CRC-32C at the end.
+CREATE FUNCTION pg_temp.reseal(b bytea) RETURNS bytea
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int := length(b);
+BEGIN
+    IF n < 12 THEN
+        RETURN b;
+    END IF;
+    b := pg_temp.set_u32(b, 8, n);
+    RETURN pg_temp.set_u32(b, n - 4, pg_temp.crc32c(b, n - 4));
+END
+$$;
+
+CREATE FUNCTION pg_temp.rand_int(lo int, hi int) RETURNS int
+LANGUAGE sql AS $$ SELECT lo + floor(random() * (hi - lo + 1))::int $$;
+
+CREATE FUNCTION pg_temp.rand_bytes(n int) RETURNS bytea
+LANGUAGE sql AS $$
+    SELECT coalesce(string_agg(set_byte('\x00'::bytea, 0, floor(random() * 256)::int), ''::bytea), ''::bytea)
+    FROM generate_series(1, n)
+$$;
+
+-- One mutation of model m, of kind k (0 .. 7).
+CREATE FUNCTION pg_temp.mutate(m bytea, k int) RETURNS bytea
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int := length(m);
+    b bytea := m;
+    pos int;
+    offsets int[] := ARRAY[4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 64, 84, 88, 92, 96, 100];
+    huge bigint[] := ARRAY[4294967295, 2147483647, 2147483648, 0, 1, 3, 4096, 4097, 1024, 1025,
+                           16777216, 16777217, n, n - 4, 4 * n];
+    patterns bigint[] := ARRAY[2143289344, 2139095040, 4286578688, 2147483648, 2139095039, 1, 4294967295];
+BEGIN
+    CASE k
+    WHEN 0, 1 THEN                              -- bit flips, raw or re-sealed
+        FOR j IN 1 .. pg_temp.rand_int(1, 3) LOOP
+            pos := pg_temp.rand_int(0, n * 8 - 1);
+            b := set_bit(b, pos, 1 - get_bit(b, pos));
+        END LOOP;
+        IF k = 1 THEN b := pg_temp.reseal(b); END IF;
+    WHEN 2 THEN                                 -- truncation
+        b := substring(b FROM 1 FOR pg_temp.rand_int(0, n - 1));
+    WHEN 3 THEN                                 -- truncation, re-sealed
+        b := pg_temp.reseal(substring(b FROM 1 FOR pg_temp.rand_int(12, n - 1)));
+    WHEN 4 THEN                                 -- a header field set to an edge value
+        b := pg_temp.set_u32(b, offsets[pg_temp.rand_int(1, array_length(offsets, 1))],
+                             huge[pg_temp.rand_int(1, array_length(huge, 1))]);
+        IF random() < 0.75 THEN b := pg_temp.reseal(b); END IF;
+    WHEN 5 THEN                                 -- a weight poisoned: NaN, inf, -0, max, denormal
+        b := pg_temp.set_u32(b, 104 + 4 * pg_temp.rand_int(0, 9),
+                             patterns[pg_temp.rand_int(1, array_length(patterns, 1))]);
+        b := pg_temp.reseal(b);
+    WHEN 6 THEN                                 -- random bytes, sometimes behind a valid start
+        IF random() < 0.5 THEN
+            b := pg_temp.rand_bytes(pg_temp.rand_int(0, 200));
+        ELSE
+            b := pg_temp.reseal(substring(m FROM 1 FOR pg_temp.rand_int(4, 120))
+                                || pg_temp.rand_bytes(pg_temp.rand_int(0, 200)));
+        END IF;
+    ELSE                                        -- bytes spliced in or appended, re-sealed
+        pos := pg_temp.rand_int(0, n - 4);
+        b := pg_temp.reseal(substring(m FROM 1 FOR pos)
+                            || pg_temp.rand_bytes(pg_temp.rand_int(1, 16))
+                            || substring(m FROM pos + 1));
+    END CASE;
+    RETURN b;
+END
+$$;
+
+-- The outcome of every call: 'ok' (a result) or the SQLSTATE and message.
+CREATE TEMP TABLE cs_outcome (kind text, mutation int, fn text, state text, message text, detail text);
+
+CREATE FUNCTION pg_temp.try(model_kind text, mutation int, fn text, sql text, m bytea, series float8[], h int)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    rows bigint;
+    detail text;
+BEGIN
+    EXECUTE sql INTO rows USING m, series, h;
+    INSERT INTO pg_temp.cs_outcome VALUES (model_kind, mutation, fn, 'ok', rows::text, NULL);
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    INSERT INTO pg_temp.cs_outcome VALUES (model_kind, mutation, fn, SQLSTATE, SQLERRM, detail);
+END
+$$;
+
+-- n mutations of the model of this kind, each through every function.
+CREATE FUNCTION pg_temp.sweep(model_kind text, n int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    m bytea := (SELECT model FROM pg_temp.cs_models WHERE kind = model_kind);
+    series float8[] := (SELECT a FROM pg_temp.cs_series);
+    b bytea;
+BEGIN
+    FOR i IN 1 .. n LOOP
+        b := pg_temp.mutate(m, i % 8);
+        PERFORM pg_temp.try(model_kind, i % 8, 'forecast',
+            'SELECT count(*) FROM seq_forecast($1, $3, CASE WHEN $3 % 2 = 0 THEN $2 END)', b, series, 1 + i % 5);
+        PERFORM pg_temp.try(model_kind, i % 8, 'predict',
+            'SELECT count(*) FROM seq_predict($1, $2)', b, series, 0);
+        PERFORM pg_temp.try(model_kind, i % 8, 'evaluate',
+            'SELECT count(*) FROM seq_evaluate($1, $2)', b, series, 0);
+        IF i % 4 = 0 THEN
+            PERFORM pg_temp.try(model_kind, i % 8, 'export',
+                'SELECT count(*) FROM seq_model_export($1) WHERE $2 IS NOT NULL AND $3 IS NOT NULL', b, series, 0);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Stored models take another path (lookup, per-backend cache, decode): n
+-- mutations inserted as rows, then forecast by id and predicted by name.
+CREATE FUNCTION pg_temp.sweep_stored(model_kind text, n int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    m bytea := (SELECT model FROM pg_temp.cs_models WHERE kind = model_kind);
+    series float8[] := (SELECT a FROM pg_temp.cs_series);
+    id bigint;
+    rows bigint;
+    detail text;
+BEGIN
+    FOR i IN 1 .. n LOOP
+        INSERT INTO seq_model (name, kind, options, metrics, model)
+        VALUES ('cs-stored-' || model_kind, model_kind, '{}', '{}', pg_temp.mutate(m, i % 8))
+        RETURNING seq_model.id INTO id;
+        BEGIN
+            SELECT count(*) INTO rows FROM seq_forecast(id, 2, series);
+            INSERT INTO pg_temp.cs_outcome VALUES (model_kind, i % 8, 'stored by id', 'ok', rows::text, NULL);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+            INSERT INTO pg_temp.cs_outcome VALUES (model_kind, i % 8, 'stored by id', SQLSTATE, SQLERRM, detail);
+        END;
+        BEGIN
+            SELECT count(*) INTO rows FROM seq_predict('cs-stored-' || model_kind, series);
+            INSERT INTO pg_temp.cs_outcome VALUES (model_kind, i % 8, 'stored by name', 'ok', rows::text, NULL);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+            INSERT INTO pg_temp.cs_outcome VALUES (model_kind, i % 8, 'stored by name', SQLSTATE, SQLERRM, detail);
+        END;
+    END LOOP;
+END
+$$;
+
+-- The CRC and the re-sealing agree with the codec: an intact model re-seals to itself.
+SELECT is((SELECT count(*) FROM cs_models WHERE pg_temp.reseal(model) = model), 3::bigint,
+          'the test''s CRC-32C agrees with the codec''s');
+
+SELECT setseed(0.42);
+SELECT pg_temp.sweep('rnn', 3000);
+SELECT pg_temp.sweep('lstm', 3000);
+SELECT pg_temp.sweep('gru', 3000);
+SELECT pg_temp.sweep_stored('rnn', 300);
+SELECT pg_temp.sweep_stored('lstm', 300);
+SELECT pg_temp.sweep_stored('gru', 300);
+
+SELECT is((SELECT count(*) FROM cs_outcome), 31050::bigint, '9900 mutations, 31050 calls');
+SELECT is((SELECT count(*) FROM cs_outcome WHERE state <> 'ok' AND state NOT LIKE '22%'), 0::bigint,
+          'every error is a data exception (class 22)');
+SELECT is((SELECT string_agg(DISTINCT fn || ' ' || state || ': ' || message, '; ')
+           FROM cs_outcome WHERE state <> 'ok' AND state NOT LIKE '22%'), NULL,
+          'no error of another class (listed here if any)');
+SELECT ok((SELECT count(*) FROM cs_outcome WHERE state <> 'ok') > 15000,
+          'most mutations are refused');
+SELECT ok((SELECT count(*) FROM cs_outcome WHERE state = 'ok') > 1000,
+          'some mutations are still valid models and give results');
+SELECT ok((SELECT count(*) FROM cs_outcome WHERE state = 'ok' AND fn = 'forecast' AND message::int = 0) = 0,
+          'a forecast that succeeds returns its rows');
+SELECT ok((SELECT count(*) FROM cs_outcome WHERE state = '22P03') > 12000,
+          'refusals of the bytes are invalid_binary_representation');
+-- The re-sealed mutations get past the checksum to the checks behind it.
+SELECT ok((SELECT count(DISTINCT detail) FROM cs_outcome WHERE state = '22P03') >= 12,
+          'at least 12 different decoder checks refused something');
+SELECT is((SELECT array_agg(DISTINCT mutation ORDER BY mutation) FROM cs_outcome WHERE state <> 'ok'),
+          ARRAY[0, 1, 2, 3, 4, 5, 6, 7], 'every kind of mutation was refused at least once');
+SELECT ok((SELECT count(*) FROM cs_outcome WHERE fn LIKE 'stored%' AND state = 'ok') > 100
+          AND (SELECT count(*) FROM cs_outcome WHERE fn LIKE 'stored%' AND state = '22P03') > 500,
+          'stored mutations, by id and by name, are refused or used like the others');
+SELECT is((SELECT count(*) FROM cs_outcome WHERE fn = 'evaluate' AND state = 'ok'),
+          (SELECT count(*) FROM cs_outcome WHERE fn = 'predict' AND state = 'ok'),
+          'seq_evaluate accepts exactly what seq_predict accepts');
+
+SELECT diag(string_agg(DISTINCT detail, E'\n' ORDER BY detail)) FROM cs_outcome WHERE state = '22P03';
+SELECT diag(format('%s calls: %s results, %s errors (%s)', count(*),
+                   count(*) FILTER (WHERE state = 'ok'), count(*) FILTER (WHERE state <> 'ok'),
+                   (SELECT string_agg(state || ' x' || c, ', ' ORDER BY c DESC)
+                    FROM (SELECT state, count(*) AS c FROM cs_outcome WHERE state <> 'ok' GROUP BY state) s)))
+FROM cs_outcome;
+
+-- The same backend, the same postmaster: nothing crashed.
+SELECT is(pg_backend_pid(), :pid_before, 'the same backend ran every call');
+SELECT is(pg_postmaster_start_time(), :'start_before'::timestamptz, 'the server did not restart');
+SELECT is((SELECT count(*)::int FROM seq_forecast((SELECT model FROM cs_models WHERE kind = 'gru'), 3)), 3,
+          'the session still forecasts');
+
+SELECT * FROM finish();
+ROLLBACK;

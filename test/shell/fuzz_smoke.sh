@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Fuzz smoke test: make -C fuzz smoke builds the libFuzzer harnesses over the
+# model decoder and the interchange JSON import (clang-14, ASan, UBSan),
+# replays the committed seed corpus, and fuzzes both harnesses at once for a
+# few seconds (SEQFORECAST_FUZZ_SMOKE_SECONDS, default 12).  Needs no server.
+# The executions each harness ran clean are printed as figures.
+#
+# Without clang-14 and its fuzzer runtime (Debian: clang-14,
+# libclang-rt-14-dev) the test fails, unless SEQFORECAST_ALLOW_SKIP=1, where it
+# prints "0 passed, 0 failed, 1 skipped" and succeeds.
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cd "$SEQFORECAST_ROOT" || bail "cannot enter $SEQFORECAST_ROOT"
+
+if ! command -v clang-14 >/dev/null 2>&1 ||
+   ! compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null; then
+    note "clang-14 or its libFuzzer runtime (libclang-rt-14-dev) is missing"
+    if [ "${SEQFORECAST_ALLOW_SKIP:-0}" = 1 ]; then
+        say "0 passed, 0 failed, 1 skipped"
+        exit 0
+    fi
+    bail "the fuzz harnesses need clang-14 and libclang-rt-14-dev"
+fi
+
+# make -C fuzz smoke: build, replay the seed corpus, fuzz both harnesses.
+log=$(mktemp)
+if make -s -C fuzz smoke SMOKE_SECONDS="${SEQFORECAST_FUZZ_SMOKE_SECONDS:-12}" >"$log" 2>&1; then
+    ok "make -C fuzz smoke: harnesses build, the seed corpus replays clean, a short fuzz run is clean"
+else
+    not_ok "make -C fuzz smoke: harnesses build, the seed corpus replays clean, a short fuzz run is clean" \
+        "$(tail -n 60 "$log")"
+fi
+for h in decode import; do
+    line=$(grep -E "^fuzz_$h: " "$log" | tail -n 1)
+    if printf '%s' "$line" | grep -Eq "^fuzz_$h: [0-9]+ executions clean"; then
+        ok "fuzz_$h ran clean"
+        figure "$line"
+    else
+        not_ok "fuzz_$h ran clean" "${line:-no result line}"
+    fi
+done
+rm -f "$log"
+finish
