@@ -78,9 +78,9 @@ CheckHistory(const SfModel *m, int n, const char *what)
 				 errhint("Pass at least %d values.", m->core.arch.window)));
 }
 
-/* The radius of the interval at 1-based step h. */
-static double
-Radius(const SfModel *m, int h)
+/* The radius of the 90% interval at 1-based step h (plots use it too). */
+double
+IntervalRadius(const SfModel *m, int h)
 {
 	int			k = m->n_radius;
 
@@ -144,7 +144,7 @@ ForecastRows(FunctionCallInfo fcinfo)
 		v[1] = Float8GetDatum(out[h]);
 		if (m->n_radius > 0)
 		{
-			double		r = Radius(m, h + 1);
+			double		r = IntervalRadius(m, h + 1);
 
 			v[2] = Float8GetDatum(out[h] - r);
 			v[3] = Float8GetDatum(out[h] + r);

@@ -773,17 +773,6 @@ DrawLossPanel(StringInfo s, const PlotMeta *pm)
 
 /* --- the data --- */
 
-/* The radius of the 90% interval at 1-based step h, as seq_forecast widens it. */
-static double
-IntervalRadius(const SfModel *m, int h)
-{
-	int			k = m->n_radius;
-
-	if (h <= k)
-		return m->radius[h - 1];
-	return m->radius[k - 1] * sqrt((double) h / k);
-}
-
 /*
  * The forecast continuing from window (the last values, the last of them
  * at x = origin_x), with the origin as its first point so that the line

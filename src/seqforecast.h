@@ -61,6 +61,9 @@ extern bytea *EncodeModel(const sf_model *model, const double *tail,
 						  const char *meta);
 extern SfModel *DecodeModel(bytea *blob);
 
+/* forecast.c */
+extern double IntervalRadius(const SfModel *m, int h);
+
 /* store.c */
 extern char *ModelTable(Oid fn_oid);
 extern int64 StoreModel(Oid fn_oid, const char *name, bytea *blob);
