@@ -209,7 +209,6 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 		net->act[0] = net->hdrop;
 	}
 	sf_head_forward(net, params, B);
-	(void) GH;
 }
 
 /* Mean squared error of net->out against net->y. */
