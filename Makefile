@@ -26,11 +26,14 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # The numeric core is hot code with no PostgreSQL dependency: build it at -O3
-# as C11, letting the compiler fuse multiply-adds and vectorize sqrt.  The
-# server's -fwrapv would stop the vectorizer from reasoning about indexes and
-# the core never relies on signed overflow, so it is turned off there.  No
-# -ffast-math: training must stay deterministic and NaN-aware.
-CORE_CFLAGS = -O3 -std=c11 -fno-wrapv -ffp-contract=fast -fno-math-errno
+# as C11, letting the compiler fuse multiply-adds, vectorize sqrt and
+# evaluate both arms of the activations' selects (-fno-trapping-math: the core
+# never reads floating-point exception flags; without it AVX2 and SSE2 code
+# could not vectorize them).  The server's -fwrapv would stop the vectorizer
+# from reasoning about indexes and the core never relies on signed overflow,
+# so it is turned off there.  No -ffast-math: training must stay
+# deterministic and NaN-aware.
+CORE_CFLAGS = -O3 -std=c11 -fno-wrapv -ffp-contract=fast -fno-math-errno -fno-trapping-math
 $(CORE_OBJS): CFLAGS += $(CORE_CFLAGS)
 
 # PGXS tracks no header dependencies: rebuild everything when a header changes.

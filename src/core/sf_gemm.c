@@ -8,9 +8,10 @@
  * gradients), by reading A through row and column strides.  A tile of 4 rows
  * by 32 columns of C lives in vector registers while k runs, so each loaded
  * row of B feeds four rows of C.  The float build writes the tile with GCC
- * vector extensions and is compiled for three instruction sets (AVX-512,
- * AVX2+FMA, baseline x86-64), chosen once at load time by the dynamic linker;
- * a given machine always runs the same code, so results are deterministic.
+ * vector extensions (sf_gemm_tile.h), instantiated for three instruction
+ * sets (AVX-512, AVX2+FMA, baseline x86-64) at each one's register width
+ * and chosen by the CPU's features; a given machine always runs the same
+ * code, so results are deterministic.
  */
 #include <string.h>
 
@@ -18,116 +19,97 @@
 
 #if defined(SF_REAL_FLOAT) && defined(__GNUC__)
 
+/*
+ * The tile kernel at the width each instruction set holds in one register:
+ * 16 floats (AVX-512), 8 (AVX2) and 4 (SSE2, every x86-64).  A wider vector
+ * than the hardware's would be split and spilled through the stack.
+ */
 typedef float v16 __attribute__((vector_size(64)));
-
-/* Unaligned access to 16 floats, through a type that may alias float. */
 typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float v4 __attribute__((vector_size(16)));
+typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 
-#define Load16(p) (*(const v16u *) (p))
-#define Store16(p, v) (*(v16u *) (p) = (v))
+#if defined(SF_CLONES)
+#define TARGET_V4 __attribute__((target("arch=x86-64-v4")))
+#define TARGET_V3 __attribute__((target("arch=x86-64-v3")))
+#else
+#define TARGET_V4
+#define TARGET_V3
+#endif
+
+#if defined(SF_CLONES) || defined(__AVX512F__)
+#define GEMM_NAME Gemm16
+#define GEMM_VEC v16
+#define GEMM_W 16
+#define GEMM_LOAD(p) (*(const v16u *) (p))
+#define GEMM_STORE(p, v) (*(v16u *) (p) = (v))
+#define GEMM_TARGET TARGET_V4
+#include "sf_gemm_tile.h"
+#undef GEMM_NAME
+#undef GEMM_VEC
+#undef GEMM_W
+#undef GEMM_LOAD
+#undef GEMM_STORE
+#undef GEMM_TARGET
+#endif
+
+#if defined(SF_CLONES) || (defined(__AVX2__) && !defined(__AVX512F__))
+#define GEMM_NAME Gemm8
+#define GEMM_VEC v8
+#define GEMM_W 8
+#define GEMM_LOAD(p) (*(const v8u *) (p))
+#define GEMM_STORE(p, v) (*(v8u *) (p) = (v))
+#define GEMM_TARGET TARGET_V3
+#include "sf_gemm_tile.h"
+#undef GEMM_NAME
+#undef GEMM_VEC
+#undef GEMM_W
+#undef GEMM_LOAD
+#undef GEMM_STORE
+#undef GEMM_TARGET
+#endif
+
+#if defined(SF_CLONES) || !defined(__AVX2__)
+#define GEMM_NAME Gemm4
+#define GEMM_VEC v4
+#define GEMM_W 4
+#define GEMM_LOAD(p) (*(const v4u *) (p))
+#define GEMM_STORE(p, v) (*(v4u *) (p) = (v))
+#define GEMM_TARGET
+#include "sf_gemm_tile.h"
+#undef GEMM_NAME
+#undef GEMM_VEC
+#undef GEMM_W
+#undef GEMM_LOAD
+#undef GEMM_STORE
+#undef GEMM_TARGET
+#endif
 
 /*
- * C[M][N] (+)= op(A)[M][K] * B[K][N], where op(A)[i][k] = A[i * ars + k * acs].
+ * Pick the widest kernel the machine runs, as the dynamic linker picks the
+ * clones of the other hot functions; a build for one instruction set
+ * (SF_NO_CLONES) has just that kernel.
  */
-SF_KERNEL static void
+static void
 Gemm(int M, int N, int K, const float *A, int ars, int acs,
 	 const float *B, int ldb, float *C, int ldc, int accumulate)
 {
-	int			i = 0;
-
-	for (; i + 4 <= M; i += 4)
-	{
-		int			j = 0;
-		const float *a0 = A + (size_t) i * ars;
-		const float *a1 = a0 + ars,
-				   *a2 = a1 + ars,
-				   *a3 = a2 + ars;
-		float	   *c0 = C + (size_t) i * ldc;
-		float	   *c1 = c0 + ldc,
-				   *c2 = c1 + ldc,
-				   *c3 = c2 + ldc;
-
-		for (; j + 32 <= N; j += 32)
-		{
-			v16			x00 = {0}, x01 = {0}, x10 = {0}, x11 = {0},
-						x20 = {0}, x21 = {0}, x30 = {0}, x31 = {0};
-
-			if (accumulate)
-			{
-				x00 = Load16(c0 + j), x01 = Load16(c0 + j + 16);
-				x10 = Load16(c1 + j), x11 = Load16(c1 + j + 16);
-				x20 = Load16(c2 + j), x21 = Load16(c2 + j + 16);
-				x30 = Load16(c3 + j), x31 = Load16(c3 + j + 16);
-			}
-			for (int k = 0; k < K; k++)
-			{
-				const float *b = B + (size_t) k * ldb + j;
-				v16			b0 = Load16(b),
-							b1 = Load16(b + 16);
-				size_t		ka = (size_t) k * acs;
-
-				x00 += a0[ka] * b0, x01 += a0[ka] * b1;
-				x10 += a1[ka] * b0, x11 += a1[ka] * b1;
-				x20 += a2[ka] * b0, x21 += a2[ka] * b1;
-				x30 += a3[ka] * b0, x31 += a3[ka] * b1;
-			}
-			Store16(c0 + j, x00), Store16(c0 + j + 16, x01);
-			Store16(c1 + j, x10), Store16(c1 + j + 16, x11);
-			Store16(c2 + j, x20), Store16(c2 + j + 16, x21);
-			Store16(c3 + j, x30), Store16(c3 + j + 16, x31);
-		}
-		for (; j + 16 <= N; j += 16)
-		{
-			v16			x0 = {0}, x1 = {0}, x2 = {0}, x3 = {0};
-
-			if (accumulate)
-				x0 = Load16(c0 + j), x1 = Load16(c1 + j),
-					x2 = Load16(c2 + j), x3 = Load16(c3 + j);
-			for (int k = 0; k < K; k++)
-			{
-				v16			b0 = Load16(B + (size_t) k * ldb + j);
-				size_t		ka = (size_t) k * acs;
-
-				x0 += a0[ka] * b0, x1 += a1[ka] * b0;
-				x2 += a2[ka] * b0, x3 += a3[ka] * b0;
-			}
-			Store16(c0 + j, x0), Store16(c1 + j, x1);
-			Store16(c2 + j, x2), Store16(c3 + j, x3);
-		}
-		for (; j < N; j++)
-		{
-			float		s0 = accumulate ? c0[j] : 0,
-						s1 = accumulate ? c1[j] : 0,
-						s2 = accumulate ? c2[j] : 0,
-						s3 = accumulate ? c3[j] : 0;
-
-			for (int k = 0; k < K; k++)
-			{
-				float		b = B[(size_t) k * ldb + j];
-				size_t		ka = (size_t) k * acs;
-
-				s0 += a0[ka] * b, s1 += a1[ka] * b;
-				s2 += a2[ka] * b, s3 += a3[ka] * b;
-			}
-			c0[j] = s0, c1[j] = s1, c2[j] = s2, c3[j] = s3;
-		}
-	}
-	for (; i < M; i++)
-	{
-		const float *a = A + (size_t) i * ars;
-		float	   *restrict c = C + (size_t) i * ldc;
-
-		if (!accumulate)
-			memset(c, 0, sizeof(float) * N);
-		for (int k = 0; k < K; k++)
-		{
-			const float *restrict b = B + (size_t) k * ldb;
-			float		av = a[(size_t) k * acs];
-
-			for (int j = 0; j < N; j++)
-				c[j] += av * b[j];
-		}
-	}
+#if defined(SF_CLONES)
+	if (__builtin_cpu_supports("x86-64-v4"))
+		Gemm16(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+	else if (__builtin_cpu_supports("x86-64-v3"))
+		Gemm8(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+	else
+		Gemm4(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+#elif defined(__AVX512F__)
+	Gemm16(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+#elif defined(__AVX2__)
+	Gemm8(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+#else
+	Gemm4(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+#endif
 }
 
 #else

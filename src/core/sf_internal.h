@@ -21,6 +21,7 @@
  */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
 	defined(__ELF__) && !defined(SF_NO_CLONES)
+#define SF_CLONES 1
 #define SF_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define SF_KERNEL

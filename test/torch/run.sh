@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p test/torch/build
-${CC:-cc} -std=c11 -O3 -ffp-contract=fast -fno-math-errno -Wall -Wextra -Werror -I src/core src/core/*.c \
+${CC:-cc} -std=c11 -O3 -fno-wrapv -ffp-contract=fast -fno-math-errno -fno-trapping-math -Wall -Wextra -Werror -I src/core src/core/*.c \
 	test/torch/sf_agree.c -lm -o test/torch/build/sf_agree
 exec /usr/bin/python3 test/torch/agree.py
