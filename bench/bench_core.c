@@ -463,6 +463,9 @@ CmdTrain(const Opts *o)
 			   sf_param_count(&a), o->runs == 1 ? "1 run" :
 			   same ? "identical in every run of this process" : "RUNS DIFFER in this process");
 		printf("BENCH name=core.%s.%s.params_fnv1a value=%016llx unit=hash\n", o->label, kn, hash);
+		printf("BENCH name=core.%s.%s.params_identical value=%d unit=bool\n", o->label, kn, same);
+		printf("BENCH name=core.%s.%s.restarts value=%d unit=count\n", o->label, kn, restarts);
+		printf("BENCH name=core.%s.%s.n_train value=%d unit=windows\n", o->label, kn, s.n_train);
 		fflush(stdout);
 		if (!isfinite(final_loss))
 			fprintf(stderr, "bench_core: warning: %s final loss is not finite\n", kn);

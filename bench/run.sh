@@ -20,7 +20,7 @@
 #   BENCH_ISA_FULL=1         the large config over the whole series on every
 #                            ISA path, however slow (default: a path whose
 #                            estimate exceeds BENCH_ISA_LARGE_MAX seconds,
-#                            default 30, runs the first 2,000 values and the
+#                            default 30, runs the first 1,000 values and the
 #                            full figure is extrapolated per window)
 #   BENCH_PGBENCH_SECONDS    pgbench -T (default 15)
 #   BENCH_INGEST_ROWS        rows of the ingestion table (default 10,000,000)
@@ -252,8 +252,8 @@ if want isa; then
     # The large config's work: windows and FLOPs over the whole series.
     large_train=$(awk -v n="$LARGE_N" 'BEGIN { w = n - 28; t = w * 0.15; t = (t == int(t)) ? t : int(t) + 1; print w - t }')
     large_flops=$(awk -v n="$large_train" 'BEGIN { printf "%.6g", 3 * (2 * 28 * 3 * 128 * 129 + 2 * (128 * 16 + 16 * 8 + 8)) * n }')
-    LARGE_HEAD_CSV=$BUILD/large_head.csv
-    head -n 2001 "$LARGE_CSV" >"$LARGE_HEAD_CSV"
+    LARGE_HEAD_CSV=$BUILD/large_head.csv LARGE_HEAD_N=1000
+    head -n $((LARGE_HEAD_N + 1)) "$LARGE_CSV" >"$LARGE_HEAD_CSV"
     isa_rows=()
     for p in dispatch v4 v3 base; do
         case $p in
@@ -268,25 +268,38 @@ if want isa; then
         echo "-- path $p: $what"
         if [ "$ok" = 0 ]; then echo "  skipped: this CPU lacks the instruction set"; continue; fi
         if [ ! -x "$bin" ]; then echo "  skipped: $bin is missing (make -C bench isa)"; continue; fi
-        isa_run "$bin" train --kind gru "${TUT_ARGS[@]}" --test-fraction 0.15 --runs 3 --label tutorial --csv "$TUTORIAL_CSV"
-        tut_s=$(isa_val core.tutorial.gru.seconds) tut_gf=$(isa_val core.tutorial.gru.gflops)
-        h1=$(isa_val core.tutorial.gru.params_fnv1a)
-        same=$(grep -c 'identical in every run' "$ISA_OUT")
+        # The dispatched build's figures come from figures 1 and 2 when they ran.
+        if [ $p = dispatch ] && [ -n "$(value_of core.tutorial.gru.params_identical)" ]; then
+            echo "  tutorial: figure 1's runs (median of 5)"
+            tut_s=$(value_of core.tutorial.gru.seconds) tut_gf=$(value_of core.tutorial.gru.gflops)
+            h1=$(value_of core.tutorial.gru.params_fnv1a) same=$(value_of core.tutorial.gru.params_identical)
+        else
+            isa_run "$bin" train --kind gru "${TUT_ARGS[@]}" --test-fraction 0.15 --runs 3 --label tutorial --csv "$TUTORIAL_CSV"
+            tut_s=$(isa_val core.tutorial.gru.seconds) tut_gf=$(isa_val core.tutorial.gru.gflops)
+            h1=$(isa_val core.tutorial.gru.params_fnv1a) same=$(isa_val core.tutorial.gru.params_identical)
+        fi
         isa_run "$bin" train --kind gru "${TUT_ARGS[@]}" --test-fraction 0.15 --runs 1 --label tutorial --csv "$TUTORIAL_CSV" |
             grep '^params' | sed 's/^params/params (second process)/'
         h2=$(isa_val core.tutorial.gru.params_fnv1a)
         if [ -n "$h1" ] && [ "$h1" = "$h2" ] && [ "$same" = 1 ]; then det=1; else det=0; fi
         est=$(awk -v f="$large_flops" -v g="$tut_gf" 'BEGIN { printf "%.0f", f / (g * 1e9) }')
-        if [ "${BENCH_ISA_FULL:-0}" != 1 ] && [ "$est" -gt "${BENCH_ISA_LARGE_MAX:-30}" ]; then
-            csv=$LARGE_HEAD_CSV runs=1
-            echo "  large config: about $est s estimated for the whole series, so the first 2,000 values only (BENCH_ISA_FULL=1 for all)"
+        if [ $p = dispatch ] && [ -n "$(value_of core.large.gru.params_fnv1a)" ]; then
+            echo "  large: figure 2's runs (median of 3)"
+            csv=$LARGE_CSV
+            large_s=$(value_of core.large.gru.seconds) large_n=$(value_of core.large.gru.n_train)
+            large_r=$(value_of core.large.gru.restarts) lh=$(value_of core.large.gru.params_fnv1a)
         else
-            csv=$LARGE_CSV runs=3
-            [ "$est" -gt 20 ] && runs=1
+            if [ "${BENCH_ISA_FULL:-0}" != 1 ] && [ "$est" -gt "${BENCH_ISA_LARGE_MAX:-30}" ]; then
+                csv=$LARGE_HEAD_CSV runs=1
+                echo "  large config: about $est s estimated for the whole series, so the first $LARGE_HEAD_N values only (BENCH_ISA_FULL=1 for all)"
+            else
+                csv=$LARGE_CSV runs=3
+                [ "$est" -gt 20 ] && runs=1
+            fi
+            isa_run "$bin" train "${LARGE_ARGS[@]}" --test-fraction 0.15 --runs "$runs" --label large --csv "$csv"
+            large_s=$(isa_val core.large.gru.seconds) large_n=$(isa_val core.large.gru.n_train)
+            large_r=$(isa_val core.large.gru.restarts) lh=$(isa_val core.large.gru.params_fnv1a)
         fi
-        isa_run "$bin" train "${LARGE_ARGS[@]}" --test-fraction 0.15 --runs "$runs" --label large --csv "$csv"
-        large_s=$(isa_val core.large.gru.seconds) large_n=$(isa_field n_train) large_r=$(isa_field restarts)
-        lh=$(isa_val core.large.gru.params_fnv1a)
         full_s=$(awk -v s="$large_s" -v a="$large_n" -v b="$large_train" 'BEGIN { printf "%.4f", s * b / a }')
         note="measured"
         [ "$csv" = "$LARGE_HEAD_CSV" ] && note="extrapolated from $large_n of $large_train windows"
@@ -302,8 +315,44 @@ if want isa; then
         isa_rows+=("$(printf '  %-9s %9.4f %8.3f %11.3f %8.3f  %s  %-3s  %s (restarts %s)' "$p" "$tut_s" "$tut_gf" \
             "$full_s" "$large_gf" "$h1" "$([ $det = 1 ] && echo yes || echo NO)" "$note" "${large_r:-?}")")
     done
+
+    # The clones themselves: the dispatched binary under gdb, every
+    # resolver made to return one variant (its "return" at the breakpoint).
+    if command -v gdb >/dev/null 2>&1 && command -v nm >/dev/null 2>&1 && [ -n "$clone" ]; then
+        echo
+        echo "-- the dispatched binary with every target_clones resolver forced to one variant (gdb), tutorial GRU"
+        for v in arch_x86_64_v4 arch_x86_64_v3 default; do
+            case $v in
+                arch_x86_64_v4) cpu_has avx512f avx512bw avx512cd avx512dq avx512vl || continue ;;
+                arch_x86_64_v3) cpu_has avx2 fma bmi1 bmi2 movbe f16c abm || continue ;;
+            esac
+            script=$BUILD/force_$v.gdb
+            {
+                echo "set pagination off"
+                echo "set confirm off"
+                echo "starti"
+                nm "$CORE" | awk -v v="$v" '$3 ~ /\.resolver$/ {
+                    b = $3; sub(/\.resolver$/, "", b)
+                    printf "break %s\ncommands\nsilent\nreturn (long) &\047%s.%s\047\ncontinue\nend\n", $3, b, v }'
+                echo "continue"
+            } >"$script"
+            got=$(gdb -q -batch -x "$script" --args "$CORE" isa 2>/dev/null | sed -n 's/^isa resolved sf_adam_step at offset //p')
+            got=$(nm "$CORE" | awk -v o="$(printf '%016x' "${got:-0}")" '$1 == o && $3 ~ /^sf_adam_step\./ { print $3; exit }')
+            if [ "$got" != "sf_adam_step.$v" ]; then
+                echo "  forcing $v did not work (resolver returned ${got:-?}); skipped"
+                continue
+            fi
+            gdb -q -batch -x "$script" --args "$CORE" train --kind gru "${TUT_ARGS[@]}" --test-fraction 0.15 --runs 3 \
+                --label tutorial --csv "$TUTORIAL_CSV" >"$ISA_OUT" 2>&1
+            grep '^core\|^params' "$ISA_OUT" | sed "s/^/  [$v] /"
+            bench_line "isa.clone.$v.tutorial.gru.seconds" "$(isa_val core.tutorial.gru.seconds)" s
+            bench_line "isa.clone.$v.tutorial.gru.gflops" "$(isa_val core.tutorial.gru.gflops)" GFLOP/s
+            bench_line "isa.clone.$v.tutorial.gru.params_fnv1a" "$(isa_val core.tutorial.gru.params_fnv1a)" hash
+        done
+    fi
+
     echo
-    echo "per path: tutorial GRU (100 epochs, median of 3) and large GRU (one epoch over $LARGE_N points, $large_train windows)"
+    echo "per path: tutorial GRU (100 epochs, median of 3; dispatch: figures 1 and 2 when they ran) and large GRU (one epoch over $LARGE_N points, $large_train windows)"
     printf '  %-9s %9s %8s %11s %8s  %-16s  %-3s  %s\n' path "tut s" "GF/s" "large s" "GF/s" "params (tutorial)" det "large figure"
     printf '%s\n' "${isa_rows[@]}"
     echo "  det: byte-identical params (FNV-1a of the float32 bytes) in 3 runs of one process and in a second process"
@@ -357,14 +406,19 @@ fi
 
 if want isa || want pgbench || want ingest || want scale || want sql; then
     section "targets (issue): measured figures against them"
-    target() { printf '  %-62s %-26s %s\n' "$1" "$2" "$3"; }
+    target() { printf '  %-68s %-22s %s\n' "$1" "$2" "$3"; }
     verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (a == "") { print "n/a"; exit }
         ok = (op == "<=") ? (a + 0 <= b + 0) : (a + 0 >= b + 0); print ok ? "met" : "NOT met" }'; }
     if want isa; then
-        dets=$(awk '$2 ~ /^name=isa\..*\.deterministic$/ { sub(/^value=/, "", $3); s = s $3 } END { print s }' "$LINES")
+        dets=$(awk '$2 ~ /^name=isa\..*\.deterministic$/ { sub(/^value=/, "", $3); n++; ok += $3 } END { if (n) print ok " of " n }' "$LINES")
         figs=$(grep -c '^BENCH name=isa\.[a-z0-9]*\.large\.gru\.seconds ' "$LINES")
         target "per-ISA figures reported (dispatch, v4, v3, base)" "$figs paths" "$([ "$figs" -ge 1 ] && echo reported || echo n/a)"
-        target "deterministic on a given machine, every path" "${dets:-n/a}" "$(case $dets in '') echo n/a ;; *0*) echo 'NOT met' ;; *) echo met ;; esac)"
+        for p in v4 v3 base; do
+            v=$(value_of "isa.$p.tutorial.gru.gflops")
+            [ -n "$v" ] && target "  $p: tutorial / large GRU GFLOP/s" "$v / $(value_of "isa.$p.large.gru.gflops")" ""
+        done
+        target "deterministic on a given machine, every path" "${dets:-n/a} paths" \
+            "$(case $dets in '') echo n/a ;; *) [ "${dets%% *}" = "${dets##* }" ] && echo met || echo 'NOT met' ;; esac)"
     fi
     fc=$(value_of sql.forecast14.gru.ms); [ -n "$fc" ] || fc=$(value_of server.forecast14.gru.ms)
     [ -n "$fc" ] && target "seq_forecast(id, 14) median in server <= 0.2 ms (gru)" "$fc ms" "$(verdict "$fc" '<=' 0.2)"
@@ -377,13 +431,19 @@ if want isa || want pgbench || want ingest || want scale || want sql; then
     v=$(value_of ingest.state.f4.bytes_per_value)
     if [ -n "$v" ]; then
         r=$(value_of ingest.state.f4.bytes_per_row)
+        rows=$(awk -v n="${BENCH_INGEST_ROWS:-10000000}" 'BEGIN { printf "%g", n }')
         target "state <= 4 B per row, univariate exact series: per value" "$v B" "$(verdict "$v" '<=' 4)"
-        target "  ... allocated, with the doubling headroom, at $(awk -v n="${BENCH_INGEST_ROWS:-10000000}" 'BEGIN { printf "%g", n }') rows" "$r B" "$(verdict "$r" '<=' 4)"
+        res=$(value_of ingest.peak.f4.seq_train.bytes_per_row)
+        [ -n "$res" ] && target "  ... resident: statement's peak RSS / rows ($rows rows)" "$res B" "(backend noise incl.)"
+        target "  ... reserved with the doubling headroom (max_memory counts it)" "$r B" "$(verdict "$r" '<=' 4)"
     fi
     k1=$(value_of scale.gru.n10000.s_per_1k_windows_per_attempt) k3=$(value_of scale.gru.n1000000.s_per_1k_windows_per_attempt)
     if [ -n "$k1" ] && [ -n "$k3" ]; then
         lin=$(awk -v a="$k3" -v b="$k1" 'BEGIN { printf "%.2f", a / b }')
-        target "training linear in length: per-window cost 1M / 10k (<= 1.25)" "x$lin" "$(verdict "$lin" '<=' 1.25)"
+        target "training linear in length: per-window cost 1M / 10k (<= 1.25)" "x$lin per attempt" "$(verdict "$lin" '<=' 1.25)"
+        w1=$(value_of scale.gru.n10000.s_per_1k_windows) w3=$(value_of scale.gru.n1000000.s_per_1k_windows)
+        lin=$(awk -v a="$w3" -v b="$w1" 'BEGIN { printf "%.2f", a / b }')
+        target "  ... wall time, restarts included ($(value_of scale.gru.n1000000.restarts) at 1M)" "x$lin" "$(verdict "$lin" '<=' 1.25)"
         m1=$(value_of scale.gru.n10000.peak_rss_beyond_series_and_scaled) m3=$(value_of scale.gru.n1000000.peak_rss_beyond_series_and_scaled)
         d=$(awk -v a="$m3" -v b="$m1" 'BEGIN { printf "%.2f", (a - b) / 1048576 }')
         target "memory flat beyond the data: 1M - 10k (<= 1 MB)" "$d MB" "$(verdict "$d" '<=' 1)"
