@@ -353,7 +353,7 @@ Holdout(const sf_model *m, const sf_split *s, const double *v, sf_scores *sc,
 	double		pmin,
 				pmax;
 
-	sf_predict_windows(m, v + first, s->n_test, pred, iwork);
+	sf_predict_windows(m, v + first, s->n_test, pred, iwork, NULL);
 	sf_score(v + first + m->arch.window, pred, s->n_test, sc);
 	pmin = pmax = pred[0];
 	for (int i = 1; i < s->n_test; i++)

@@ -70,7 +70,7 @@ FuzzRun(const sf_model *m, const double *tail, int n_tail)
 	/* each with exactly the work area its contract names, as forecast.c */
 	work = malloc(sf_infer_bytes(&m->arch, SF_INFER_CHUNK));
 	FuzzAssert(work != NULL, "work allocation");
-	sf_predict_windows(m, series, windows, pred, work);
+	sf_predict_windows(m, series, windows, pred, work, NULL);
 	sf_score(series + T, pred, windows, &sc);
 	free(work);
 	work = malloc(sf_infer_bytes(&m->arch, 1));

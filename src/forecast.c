@@ -99,7 +99,6 @@ ForecastRows(FunctionCallInfo fcinfo)
 	double	   *out;
 	void	   *work;
 	Rows	   *rows;
-	sf_hooks	hooks = {NULL, InterruptTick, NULL};
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -132,7 +131,7 @@ ForecastRows(FunctionCallInfo fcinfo)
 
 	out = palloc(sizeof(double) * horizon);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, 1));
-	sf_forecast(&m->core, window, horizon, out, work, &hooks);
+	sf_forecast(&m->core, window, horizon, out, work, &InterruptHooks);
 
 	rows = NewRows(horizon, 4);
 	for (int h = 0; h < horizon; h++)
@@ -206,7 +205,7 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 	count = n - m->core.arch.window;
 	*pred = palloc(sizeof(double) * count);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, SF_INFER_CHUNK));
-	sf_predict_windows(&m->core, series, count, *pred, work);
+	sf_predict_windows(&m->core, series, count, *pred, work, &InterruptHooks);
 	*actual = series + m->core.arch.window;
 	*model = m;
 	return count;

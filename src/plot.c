@@ -782,11 +782,10 @@ static void
 AddForecast(SeriesPanel *sp, const SfModel *m, const double *window,
 			double origin_x, int horizon, void *work)
 {
-	sf_hooks	hooks = {NULL, InterruptTick, NULL};
 	double	   *out = palloc(sizeof(double) * horizon);
 	double		last = window[m->core.arch.window - 1];
 
-	sf_forecast(&m->core, window, horizon, out, work, &hooks);
+	sf_forecast(&m->core, window, horizon, out, work, &InterruptHooks);
 	sp->n_fc = horizon + 1;
 	sp->fc_x = palloc(sizeof(double) * sp->n_fc);
 	sp->fc_y = palloc(sizeof(double) * sp->n_fc);
@@ -849,7 +848,7 @@ SeriesFromValues(SeriesPanel *sp, const SfModel *m, const PlotMeta *pm,
 	sp->n_pred = k;
 	sp->pred_x = palloc(sizeof(double) * k);
 	sp->pred_y = palloc(sizeof(double) * k);
-	sf_predict_windows(&m->core, values + (n - window - k), k, sp->pred_y, work);
+	sf_predict_windows(&m->core, values + (n - window - k), k, sp->pred_y, work, &InterruptHooks);
 	for (int i = 0; i < k; i++)
 		sp->pred_x[i] = n - k + i + 1;
 	sp->split_x = n - k + 0.5;

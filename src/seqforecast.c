@@ -83,6 +83,9 @@ InterruptTick(void *ctx)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/* Hooks for the core's long loops: check for interrupts and nothing else. */
+const sf_hooks InterruptHooks = {NULL, InterruptTick, NULL};
+
 /* A float in JSON: shortest exact form, null for NaN or infinity. */
 void
 AppendFloat(StringInfo s, double v)

@@ -45,6 +45,7 @@ extern bool sf_progress;
 extern void CheckMemoryRequest(size_t bytes, const char *what);
 extern void *AllocWork(size_t bytes);
 extern void InterruptTick(void *ctx);
+extern const sf_hooks InterruptHooks;
 extern void AppendFloat(StringInfo s, double v);
 
 /* options.c */

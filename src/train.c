@@ -247,7 +247,7 @@ ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
 	sf_scores	sc;
 	bool		seasonal_ok = first + T - o->season >= 0;
 
-	sf_predict_windows(&m->core, series + first, nt, pred, work);
+	sf_predict_windows(&m->core, series + first, nt, pred, work, &InterruptHooks);
 	sf_score(actual, pred, nt, &sc);
 	AppendScore(metrics, "r2", sc.r2);
 	AppendScore(metrics, "rmse", sc.rmse);
@@ -285,13 +285,12 @@ IntervalRadii(const SfModel *m, const double *series, const sf_split *split,
 	int			steps = Min(nt, INTERVAL_MAX_STEPS);
 	double	   *fc;
 	double	   *err;
-	sf_hooks	hooks = {NULL, InterruptTick, NULL};
 
 	if (steps < 1)
 		return 0;
 	fc = palloc(sizeof(double) * nt * steps);
 	err = palloc(sizeof(double) * nt);
-	sf_forecast_from(&m->core, series, first, nt, steps, fc, work, &hooks);
+	sf_forecast_from(&m->core, series, first, nt, steps, fc, work, &InterruptHooks);
 	for (int h = 0; h < steps; h++)
 	{
 		int			count = 0;

@@ -152,7 +152,8 @@ extern void sf_model_init_params(sf_model *model, uint64_t seed);
 #define SF_INFER_CHUNK 256
 extern size_t sf_infer_bytes(const sf_arch *arch, int batch);
 extern void sf_predict_windows(const sf_model *model, const double *series,
-							   int n_windows, double *pred, void *work);
+							   int n_windows, double *pred, void *work,
+							   const sf_hooks *hooks);
 extern void sf_forecast(const sf_model *model, const double *last_window,
 						int horizon, double *out, void *work,
 						const sf_hooks *hooks);

@@ -222,7 +222,8 @@ AttachWork(sf_net *net, const sf_arch *arch, int chunk, void *work)
 
 void
 sf_predict_windows(const sf_model *model, const double *series,
-				   int n_windows, double *pred, void *work)
+				   int n_windows, double *pred, void *work,
+				   const sf_hooks *hooks)
 {
 	const sf_arch *arch = &model->arch;
 	int			T = arch->window;
@@ -230,6 +231,7 @@ sf_predict_windows(const sf_model *model, const double *series,
 	sf_net		net;
 
 	AttachWork(&net, arch, chunk, work);
+	net.hooks = hooks;
 	sf_net_prepare(&net, model->params);
 	for (int start = 0; start < n_windows; start += chunk)
 	{

@@ -268,7 +268,7 @@ test_json_hand(void)
 			/* (35 - 10) / 100 = 0.25, (60 - 10) / 100 = 0.5 */
 			h = tanh(2 * x0 + 0.1 - 0.125);
 			h = tanh(2 * x1 + 0.1 - 0.5 * h - 0.125);
-			sf_predict_windows(&m, series, 1, &pred, work);
+			sf_predict_windows(&m, series, 1, &pred, work, NULL);
 			if (!(fabs(pred - ((1.5 * h + 0.25) * 100 + 10)) < 1e-4))
 				uc_fail(&c, "prediction %.9g, by hand %.9g", pred,
 						(1.5 * h + 0.25) * 100 + 10);

@@ -506,7 +506,7 @@ test_predict_forecast(void)
 				 label, n_windows);
 		for (i = 0; i < n_windows; i++)
 			pred[i] = NAN;
-		sf_predict_windows(&m, series, n_windows, pred, iwork);
+		sf_predict_windows(&m, series, n_windows, pred, iwork, NULL);
 		for (i = 0; i < n_windows; i++)
 		{
 			for (t = 0; t < a.window; t++)
@@ -545,12 +545,12 @@ test_predict_forecast(void)
 		/* The same again window by window: chunking must not matter. */
 		for (i = 0; i < n_windows; i += 97)
 		{
-			sf_predict_windows(&m, series + i, 1, one, iwork);
+			sf_predict_windows(&m, series + i, 1, one, iwork, NULL);
 			if (!(fabs(one[0] - pred[i]) <= 1e-6 * range))
 				uc_fail(&c, "window %d alone %.9g, in bulk %.9g", i, one[0],
 						pred[i]);
 		}
-		sf_predict_windows(&m, series, n_windows, pred2, iwork);
+		sf_predict_windows(&m, series, n_windows, pred2, iwork, NULL);
 		if (memcmp(pred, pred2, sizeof(double) * (size_t) n_windows) != 0)
 			uc_fail(&c, "two calls give different predictions");
 		uc_note(&c, "worst abs err %.2g of range %g", worst, range);
@@ -561,7 +561,7 @@ test_predict_forecast(void)
 		for (h = 0; h < horizon; h++)
 			fc[h] = NAN;
 		sf_forecast(&m, series + n - a.window, horizon, fc, iwork, NULL);
-		sf_predict_windows(&m, series + n - a.window, 1, one, iwork);
+		sf_predict_windows(&m, series + n - a.window, 1, one, iwork, NULL);
 		if (!(fabs(fc[0] - one[0]) <= 1e-6 * range))
 			uc_fail(&c, "step 1 %.12g, predict of the same window %.12g",
 					fc[0], one[0]);
@@ -575,7 +575,7 @@ test_predict_forecast(void)
 			series[n + h] = fc[h];
 		for (h = 1; h < horizon; h++)
 		{
-			sf_predict_windows(&m, series + n - a.window + h, 1, one, iwork);
+			sf_predict_windows(&m, series + n - a.window + h, 1, one, iwork, NULL);
 			if (!(fabs(one[0] - fc[h]) <= 1e-6 * range))
 				uc_fail(&c, "step %d: forecast %.12g, predict of the window "
 						"extended by the forecasts %.12g", h + 1, fc[h], one[0]);

@@ -808,7 +808,7 @@ test_restarts(void)
 							sd;
 				int			i;
 
-				sf_predict_windows(&a.model, series, s.n_train, pred, iw);
+				sf_predict_windows(&a.model, series, s.n_train, pred, iw, NULL);
 				for (i = 0; i < s.n_train; i++)
 				{
 					double		v = (pred[i] - a.model.scale_min) / range;
@@ -881,7 +881,7 @@ test_learning(void)
 				 sf_kind_name(kind));
 		pred = xmalloc(sizeof(double) * (size_t) s.n_test);
 		iw = xmalloc(sf_infer_bytes(&arch, SF_INFER_CHUNK));
-		sf_predict_windows(&r.model, series + s.n_train, s.n_test, pred, iw);
+		sf_predict_windows(&r.model, series + s.n_train, s.n_test, pred, iw, NULL);
 		sf_score(series + s.n_train + arch.window, pred, s.n_test, &sc);
 		if (sc.n != s.n_test || !(sc.r2 >= 0.8))
 			uc_fail(&c, "n %d r2 %.4f rmse %.4f", sc.n, sc.r2, sc.rmse);

@@ -87,7 +87,7 @@ check_arch(const sf_arch *a, int offset)
 	free(g.raw);
 
 	guard_alloc(&g, sf_infer_bytes(a, SF_INFER_CHUNK), offset);
-	sf_predict_windows(&m, series, n - a->window, pred, g.work);
+	sf_predict_windows(&m, series, n - a->window, pred, g.work, NULL);
 	if ((at = guard_check(&g)) >= 0)
 		uc_fail(&c, "sf_predict_windows wrote past sf_infer_bytes (byte %ld)", at);
 	sf_forecast(&m, series, 40, pred, g.work, NULL);
