@@ -27,7 +27,7 @@ static void *
 AllocImported(void *ctx, size_t bytes)
 {
 	(void) ctx;
-	CheckMemoryRequest(bytes, "importing this model");
+	CheckMemoryRequest(bytes, "importing this model", NULL);
 	return palloc_extended(bytes, MCXT_ALLOC_HUGE);
 }
 
@@ -63,7 +63,7 @@ seq_model_export(PG_FUNCTION_ARGS)
 	size_t		cap = sf_export_json_bytes(&m->core.arch, extra ? strlen(extra) : 0);
 	char	   *text;
 
-	CheckMemoryRequest(cap, "exporting this model");
+	CheckMemoryRequest(cap, "exporting this model", NULL);
 	text = palloc_extended(cap, MCXT_ALLOC_HUGE);
 	if (sf_export_json(&m->core, extra, text, cap) == 0)
 		elog(ERROR, "exporting the model overflowed its %zu-byte buffer", cap);
@@ -86,6 +86,7 @@ seq_model_import(PG_FUNCTION_ARGS)
 	StringInfoData meta;
 	bytea	   *blob;
 
+	PreventCommandDuringRecovery("seq_model_import()");
 	PreventCommandIfReadOnly("seq_model_import()");
 	if (name[0] == '\0')
 		ereport(ERROR,

@@ -55,7 +55,7 @@ _PG_init(void)
  * server's memory.
  */
 void
-CheckMemoryRequest(size_t bytes, const char *what)
+CheckMemoryRequest(size_t bytes, const char *what, const char *hint)
 {
 	double		kb = (double) bytes / 1024.0;
 
@@ -64,14 +64,14 @@ CheckMemoryRequest(size_t bytes, const char *what)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s would need %.0f MB of memory, more than seqforecast.max_memory (%d MB)",
 						what, ceil(kb / 1024.0), sf_max_memory_kb / 1024),
-				 errhint("Reduce window, hidden, layers or batch_size, or raise seqforecast.max_memory.")));
+				 errhint("%s", hint ? hint : "Raise seqforecast.max_memory.")));
 }
 
 /* A work area for the core, checked against the ceiling first. */
 void *
 AllocWork(size_t bytes)
 {
-	CheckMemoryRequest(bytes, "this call");
+	CheckMemoryRequest(bytes, "this call", NULL);
 	return palloc_extended(bytes, MCXT_ALLOC_HUGE);
 }
 

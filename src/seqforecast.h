@@ -42,7 +42,8 @@ typedef struct SfModel
 /* seqforecast.c */
 extern int	sf_max_memory_kb;
 extern bool sf_progress;
-extern void CheckMemoryRequest(size_t bytes, const char *what);
+extern void CheckMemoryRequest(size_t bytes, const char *what,
+							   const char *hint);
 extern void *AllocWork(size_t bytes);
 extern void InterruptTick(void *ctx);
 extern const sf_hooks InterruptHooks;

@@ -318,6 +318,7 @@ seq_model_save(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
+	PreventCommandDuringRecovery("seq_model_save()");
 	PreventCommandIfReadOnly("seq_model_save()");
 	if (name[0] == '\0')
 		ereport(ERROR,

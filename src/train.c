@@ -22,6 +22,7 @@
 /* Coverage of the prediction intervals, and the steps they are fitted for. */
 #define INTERVAL_COVERAGE 0.9
 #define INTERVAL_MAX_STEPS 64
+#define INTERVAL_MAX_ORIGINS 512
 
 /*
  * The aggregate's state: the options, read once, and the values so far.
@@ -45,7 +46,7 @@ WidenState(TrainState *state, MemoryContext aggctx)
 {
 	double	   *values;
 
-	CheckMemoryRequest(sizeof(double) * state->cap, "collecting this series");
+	CheckMemoryRequest(sizeof(double) * state->cap, "collecting this series", NULL);
 	values = MemoryContextAllocHuge(aggctx, sizeof(double) * state->cap);
 	for (int64 i = 0; i < state->n; i++)
 		values[i] = state->first + (double) state->deltas[i];
@@ -67,7 +68,7 @@ AppendValue(TrainState *state, double v, MemoryContext aggctx)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("series has more than %d values", SF_MAX_SERIES)));
-		CheckMemoryRequest(elem * state->cap * 2, "collecting this series");
+		CheckMemoryRequest(elem * state->cap * 2, "collecting this series", NULL);
 		state->cap *= 2;
 		if (state->values)
 			state->values = repalloc_huge(state->values, elem * state->cap);
@@ -128,8 +129,9 @@ Accumulate(FunctionCallInfo fcinfo, bool stores)
 
 		if (stores)
 		{
-			PreventCommandIfReadOnly("seq_train()");
+			/* on a standby, say so rather than "read-only transaction" */
 			PreventCommandDuringRecovery("seq_train()");
+			PreventCommandIfReadOnly("seq_train()");
 		}
 		if (PG_ARGISNULL(1))
 			ereport(ERROR,
@@ -272,17 +274,19 @@ ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
 
 /*
  * Split-conformal radii for each forecast step h: recursive forecasts from
- * every held-out origin, scored against the values h steps on.  Returns the
+ * the held-out origins, scored against the values h steps on.  A long
+ * held-out part uses its last INTERVAL_MAX_ORIGINS origins per step: the
+ * quantile is well settled by then and the cost stays bounded.  Returns the
  * number of steps.
  */
 static int
 IntervalRadii(const SfModel *m, const double *series, const sf_split *split,
 			  double *radius, void *work)
 {
-	int			first = split->n_train + split->n_val;
-	int			nt = split->n_test;
+	int			steps = Min(split->n_test, INTERVAL_MAX_STEPS);
+	int			nt = Min(split->n_test, INTERVAL_MAX_ORIGINS + steps);
+	int			first = split->n_train + split->n_val + (split->n_test - nt);
 	int			T = m->core.arch.window;
-	int			steps = Min(nt, INTERVAL_MAX_STEPS);
 	double	   *fc;
 	double	   *err;
 
@@ -357,7 +361,8 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	infer_bytes = sf_infer_bytes(&o->arch, SF_INFER_CHUNK);
 	CheckMemoryRequest(train_bytes + infer_bytes + n_params * sizeof(sf_real) +
 					   sizeof(double) * n,
-					   psprintf("training model \"%s\"", o->name));
+					   psprintf("training model \"%s\"", o->name),
+					   "Reduce window, hidden, layers or batch_size, or raise seqforecast.max_memory.");
 
 	/* one context for the whole training, gone on success and on error */
 	trainctx = AllocSetContextCreate(CurrentMemoryContext,

@@ -2,9 +2,12 @@
 # shellcheck disable=SC2317  # functions run from traps and through helpers
 # Cancellation: a long training (20,000 values, LSTM hidden 128, window 28,
 # 100 epochs: minutes of work) is stopped by pg_cancel_backend and by
-# statement_timeout within 0.5 s of the request, in the epochs and in the
-# scoring after them, and so is a forecast with a huge horizon.  A cancelled
-# training stores no model, and the same session goes on working.
+# statement_timeout within 0.5 s of the request: in the epochs, with a large
+# mini-batch, in the scoring and interval fitting after the last epoch, and
+# with a large held-out part.  So are forecasts with a huge horizon (also
+# with a window of 1024), and seq_predict / seq_evaluate over a series of
+# 200,000 values.  A cancelled training stores no model, and the same
+# session goes on working (trains and forecasts).
 #
 # The latency is measured from the moment of the request to the moment the
 # statement returns to psql: for pg_cancel_backend, from just before the

@@ -171,14 +171,18 @@ wait_exit 120 "$VGPID"
 VGPID=""
 
 # An error report is a block of lines of one pid, from its first line to a
-# blank one; keep those whose stack passes through seqforecast.so.
+# blank one; keep those whose stack passes through our code: a frame in
+# seqforecast.so, or (with debug information) in one of our source files.
+files_re=$(find "$SEQFORECAST_ROOT/src" -name '*.c' -printf '%f\n' | sed 's/[.]c$//' | sort -u | paste -sd'|')
+ours_re="seqforecast[.]so|[(](${files_re:-seqforecast})[.]c:"
 logs=("$DIR"/vg/*.log)
 figure "valgrind logs: ${#logs[@]} processes, $(cat "${logs[@]}" | grep -c '^==[0-9]*== [A-Z]') reports in all"
-ours=$(awk '
-    /^==[0-9]+== [A-Z]/ { if (blk != "" && blk ~ /seqforecast/) print blk "\n"; blk = $0; next }
-    /^==[0-9]+== *$/ { if (blk != "" && blk ~ /seqforecast/) print blk "\n"; blk = ""; next }
+ours=$(RE=$ours_re awk '
+    BEGIN { re = ENVIRON["RE"] }
+    /^==[0-9]+== [A-Z]/ { if (blk != "" && blk ~ re) print blk "\n"; blk = $0; next }
+    /^==[0-9]+== *$/ { if (blk != "" && blk ~ re) print blk "\n"; blk = ""; next }
     { if (blk != "") blk = blk "\n" $0 }
-    END { if (blk != "" && blk ~ /seqforecast/) print blk }' "${logs[@]}")
+    END { if (blk != "" && blk ~ re) print blk }' "${logs[@]}")
 if [ -z "$ours" ]; then
     ok "no valgrind error in seqforecast's code"
 else
