@@ -121,11 +121,12 @@ do_pgtap() {
 }
 
 # Runs the executable *.sh scripts of one folder; each prints its own
-# "N passed, N failed" line.
+# "N passed, N failed" line.  lib.sh is the scripts' shared library.
 do_scripts() {
     local dir=$1 f rc=0 ran=0
     shopt -s nullglob
     for f in "$dir"/*.sh; do
+        [ "$(basename "$f")" = lib.sh ] && continue
         if [ ! -x "$f" ]; then
             say "warning: $f is not executable; skipped"
             continue
