@@ -197,7 +197,8 @@ sf_decode_check(const unsigned char *buf, size_t len, sf_blob *info)
 	info->model.scale_min = GetF64(buf + 68);
 	info->model.scale_max = GetF64(buf + 76);
 	if (!isfinite(info->model.scale_min) || !isfinite(info->model.scale_max) ||
-		!(info->model.scale_max > info->model.scale_min))
+		!(info->model.scale_max > info->model.scale_min) ||
+		!isfinite(info->model.scale_max - info->model.scale_min))
 		return "The model's scaler is not a finite, increasing range.";
 
 	n_params = GetU32(buf + 84);

@@ -41,13 +41,13 @@ sf_expf(float x)
 	union
 	{
 		float		f;
-		int32_t		i;
+		uint32_t	u;
 	}			u;
 	float		t,
 				n,
 				r,
 				p;
-	int32_t		i;
+	uint32_t	i;
 
 	x = x < -87.0f ? -87.0f : x;
 	x = x > 88.0f ? 88.0f : x;
@@ -55,7 +55,8 @@ sf_expf(float x)
 	t = x * 1.44269504088896341f + 12582912.0f;
 	n = t - 12582912.0f;
 	u.f = t;
-	i = u.i - 0x4B400000;
+	/* unsigned: a NaN input yields NaN without signed overflow */
+	i = u.u - 0x4B400000u;
 	r = x - n * 0.693359375f;
 	r = r - n * -2.12194440e-4f;
 	p = 1.9875691500E-4f;
@@ -65,7 +66,7 @@ sf_expf(float x)
 	p = p * r + 1.6666665459E-1f;
 	p = p * r + 5.0000001201E-1f;
 	p = p * r * r + r + 1.0f;
-	u.i = (i + 127) << 23;
+	u.u = (i + 127u) << 23;
 	return p * u.f;
 }
 

@@ -264,7 +264,7 @@ sf_train(sf_model *model, const sf_train_opts *opts, const double *series,
 			hi = series[i];
 	}
 	if (hi == lo)
-		hi = lo + 1;
+		hi = lo + fmax(1.0, fabs(lo) * 1e-9);	/* a constant series: any span */
 
 	AttachTrain(&tw, arch, opts, n_values, work);
 	tw.net.hooks = hooks;
