@@ -75,12 +75,17 @@ is "model ids are distinct" "$(q -c "SELECT count(*) = count(DISTINCT id) FROM s
 # pgbench counts the transactions that finished before the time was up; a
 # client's last one may still commit after that, uncounted: up to one per
 # client beyond the count.
+# pgbench does not count a transaction that commits after -T runs out, and
+# its per-script tallies come from two threads that stop at slightly
+# different moments: a run once stored 11 more models than it counted with
+# 8 clients.  Allow two such transactions per client; none may be missing.
+SLACK=16
 in_range() {
     local desc=$1 got=$2 counted=$3
-    if [ -n "$counted" ] && [ "$got" -ge "$counted" ] && [ "$got" -le $((counted + 8)) ]; then
+    if [ -n "$counted" ] && [ "$got" -ge "$counted" ] && [ "$got" -le $((counted + SLACK)) ]; then
         ok "$desc ($got stored, $counted counted by pgbench)"
     else
-        not_ok "$desc" "stored: $got, counted by pgbench: ${counted:-none} (at most 8 more may finish after the time is up)"
+        not_ok "$desc" "stored: $got, counted by pgbench: ${counted:-none} (at most $SLACK more may finish after the time is up)"
     fi
 }
 in_range "every training of the shared name stored one model" \
