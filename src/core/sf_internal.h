@@ -133,6 +133,20 @@ sf_ws_take(sf_ws *ws, size_t count, size_t elem)
 #define SF_TAKE(ws, n) ((sf_real *) sf_ws_take((ws), (size_t) (n), sizeof(sf_real)))
 
 /*
+ * A bump allocator over a caller's work area, from its first 64-byte
+ * boundary (the *_bytes functions count 64 bytes of slack for it).
+ */
+static inline sf_ws
+sf_ws_over(void *work)
+{
+	sf_ws		ws;
+
+	ws.base = (char *) (((uintptr_t) work + 63) & ~(uintptr_t) 63);
+	ws.used = 0;
+	return ws;
+}
+
+/*
  * Let the caller check for cancellation.  Called once per time step and per
  * slice of the large products, so that even a huge network answers a
  * cancel within milliseconds.

@@ -213,10 +213,8 @@ Unscale(const sf_model *m, sf_real v)
 static void
 AttachWork(sf_net *net, const sf_arch *arch, int chunk, void *work)
 {
-	sf_ws		ws;
+	sf_ws		ws = sf_ws_over(work);
 
-	ws.base = (char *) (((uintptr_t) work + 63) & ~(uintptr_t) 63);
-	ws.used = 0;
 	sf_net_layout(net, arch, chunk, 0, &ws);
 }
 

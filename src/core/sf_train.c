@@ -75,10 +75,8 @@ static void
 AttachTrain(TrainWork *tw, const sf_arch *arch, const sf_train_opts *opts,
 			int n_values, void *work)
 {
-	sf_ws		ws;
+	sf_ws		ws = sf_ws_over(work);
 
-	ws.base = (char *) (((uintptr_t) work + 63) & ~(uintptr_t) 63);
-	ws.used = 0;
 	LayoutTrain(tw, arch, opts, n_values, &ws);
 }
 
@@ -311,11 +309,9 @@ sf_batch_loss(const sf_model *model, const sf_real *x, const sf_real *y,
 	const sf_arch *arch = &model->arch;
 	int			T = arch->window;
 	sf_net		net;
-	sf_ws		ws;
+	sf_ws		ws = sf_ws_over(work);
 	double		loss;
 
-	ws.base = (char *) (((uintptr_t) work + 63) & ~(uintptr_t) 63);
-	ws.used = 0;
 	sf_net_layout(&net, arch, batch, 1, &ws);
 	sf_net_prepare(&net, model->params);
 	for (int b = 0; b < batch; b++)
