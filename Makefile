@@ -1,9 +1,11 @@
 # seqforecast: PGXS build of the PostgreSQL extension and its numeric core.
 
 EXTENSION = seqforecast
-EXTVERSION = 1.0
+EXTVERSION = 1.1
 MODULE_big = seqforecast
-DATA = seqforecast--$(EXTVERSION).sql
+# 1.1 installs as 1.0 plus the upgrade script, so that a fresh install and an
+# upgraded database have one catalog.
+DATA = seqforecast--1.0.sql seqforecast--1.0--1.1.sql
 PGFILEDESC = "seqforecast - recurrent forecasting models trained in PostgreSQL"
 
 CORE_SRCS = $(sort $(wildcard src/core/*.c))

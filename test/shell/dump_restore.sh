@@ -85,7 +85,7 @@ compare() {
     fi
     is "$how: the extension is restored as an extension, seq_model a member of it" \
         "$(q -d "$db" -c "SELECT e.extversion || ':' || (SELECT count(*) FROM pg_depend d WHERE d.refobjid = e.oid AND d.classid = 'pg_class'::regclass AND d.objid = 'seq_model'::regclass AND d.deptype = 'e') FROM pg_extension e WHERE extname = 'seqforecast'")" \
-        "1.0:1"
+        "1.1:1"
     is "$how: row level security is still forced" \
         "$(q -d "$db" -c "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = 'seq_model'::regclass")" t
     local max new
