@@ -275,8 +275,7 @@ MakeTrainOpts(const Opts *o, long seed)
 {
 	sf_train_opts t;
 
-	memset(&t, 0, sizeof t);
-	t.dropout = 0;
+	sf_train_opts_tutorial(&t);
 	t.epochs = o->epochs;
 	t.batch_size = o->batch;
 	t.learning_rate = o->lr;
@@ -349,11 +348,11 @@ Holdout(const sf_model *m, const sf_split *s, const double *v, sf_scores *sc,
 {
 	int			first = s->n_train + s->n_val;	/* first held-out window */
 	double	   *pred = Alloc(sizeof(double) * s->n_test);
-	void	   *iwork = Alloc(sf_infer_bytes(&m->arch, SF_INFER_CHUNK));
+	void	   *iwork = Alloc(sf_infer_bytes(&m->arch, 1, SF_INFER_CHUNK));
 	double		pmin,
 				pmax;
 
-	sf_predict_windows(m, v + first, s->n_test, pred, iwork, NULL);
+	sf_predict_windows(m, v + first, 0, s->n_test, pred, iwork, NULL);
 	sf_score(v + first + m->arch.window, pred, s->n_test, sc);
 	pmin = pmax = pred[0];
 	for (int i = 1; i < s->n_test; i++)

@@ -68,14 +68,14 @@ FuzzRun(const sf_model *m, const double *tail, int n_tail)
 	void	   *work;
 
 	/* each with exactly the work area its contract names, as forecast.c */
-	work = malloc(sf_infer_bytes(&m->arch, SF_INFER_CHUNK));
+	work = malloc(sf_infer_bytes(&m->arch, 1, SF_INFER_CHUNK));
 	FuzzAssert(work != NULL, "work allocation");
-	sf_predict_windows(m, series, windows, pred, work, NULL);
+	sf_predict_windows(m, series, 0, windows, pred, work, NULL);
 	sf_score(series + T, pred, windows, &sc);
 	free(work);
-	work = malloc(sf_infer_bytes(&m->arch, 1));
+	work = malloc(sf_infer_bytes(&m->arch, 1, 1));
 	FuzzAssert(work != NULL, "work allocation");
-	sf_forecast(m, n_tail == T ? tail : series + windows, horizon, fc, work,
+	sf_forecast(m, n_tail == T ? tail : series + windows, 0, horizon, fc, work,
 				NULL);
 	free(work);
 	free(series);
@@ -92,7 +92,7 @@ static void
 FuzzRoundTrip(const sf_model *m)
 {
 	const char *extra = "\"metrics\": {\"r2\": 0.5, \"n\": [1, 2, {\"x\": null}]}";
-	size_t		cap = sf_export_json_bytes(&m->arch, strlen(extra));
+	size_t		cap = sf_export_json_bytes(&m->arch, 1, strlen(extra));
 	char	   *text;
 	size_t		len;
 	sf_model	back;

@@ -157,7 +157,7 @@ static void
 WriteBoth(const char *name, const Seed *s, const char *extra)
 {
 	size_t		len,
-				cap = sf_export_json_bytes(&s->blob.model.arch, extra ? strlen(extra) : 0);
+				cap = sf_export_json_bytes(&s->blob.model.arch, 1, extra ? strlen(extra) : 0);
 	unsigned char *bytes = Encode(s, &len);
 	char	   *json = Xmalloc(cap);
 	char		file[128];

@@ -11,7 +11,7 @@
 
 bytea *
 EncodeModel(const sf_model *model, const double *tail, int n_tail,
-			const double *radius, int n_radius, const char *meta)
+			int tail_phase, const double *radius, int n_radius, const char *meta)
 {
 	sf_blob		blob;
 	size_t		len;
@@ -21,6 +21,7 @@ EncodeModel(const sf_model *model, const double *tail, int n_tail,
 	blob.model = *model;
 	blob.tail = tail;
 	blob.n_tail = n_tail;
+	blob.tail_phase = tail_phase;
 	blob.radius = radius;
 	blob.n_radius = n_radius;
 	blob.meta = meta;
@@ -57,11 +58,12 @@ DecodeModel(bytea *blob)
 				 errmsg("invalid seqforecast model"),
 				 errdetail("%s", problem)));
 
-	n_params = sf_param_count(&info.model.arch);
+	n_params = (size_t) info.model.n_members * sf_param_count(&info.model.arch);
 	m = palloc0(sizeof(SfModel));
 	m->core = info.model;
 	m->core.params = palloc_extended(n_params * sizeof(sf_real), MCXT_ALLOC_HUGE);
 	m->n_tail = info.n_tail;
+	m->tail_phase = info.tail_phase;
 	m->tail = palloc(sizeof(double) * Max(info.n_tail, 1));
 	m->n_radius = info.n_radius;
 	m->radius = palloc(sizeof(double) * Max(info.n_radius, 1));

@@ -78,6 +78,18 @@ CheckHistory(const SfModel *m, int n, const char *what)
 				 errhint("Pass at least %d values.", m->core.arch.window)));
 }
 
+/*
+ * The seasonal phase of series[0] for a series passed by the user: the
+ * model was trained without timestamps, so it is estimated from the series'
+ * own seasonal profile (sf_prep_phase).  0 for a model without seasonal
+ * indices, which ignores it.
+ */
+int64
+SeriesPhase(const SfModel *m, const double *series, int n)
+{
+	return sf_prep_phase(&m->core, series, n);
+}
+
 /* The radius of the 90% interval at 1-based step h (plots use it too). */
 double
 IntervalRadius(const SfModel *m, int h)
@@ -96,6 +108,7 @@ ForecastRows(FunctionCallInfo fcinfo)
 	SfModel    *m = LoadModel(fcinfo, 0);
 	int			horizon;
 	const double *window;
+	int64		phase;
 	double	   *out;
 	void	   *work;
 	Rows	   *rows;
@@ -118,6 +131,7 @@ ForecastRows(FunctionCallInfo fcinfo)
 
 		CheckHistory(m, n, "history");
 		window = history + n - m->core.arch.window;
+		phase = SeriesPhase(m, history, n) + n - m->core.arch.window;
 	}
 	else
 	{
@@ -127,11 +141,12 @@ ForecastRows(FunctionCallInfo fcinfo)
 					 errmsg("model has no training series to continue from"),
 					 errhint("Pass the recent values as the history argument.")));
 		window = m->tail;
+		phase = m->tail_phase;
 	}
 
 	out = palloc(sizeof(double) * horizon);
-	work = AllocWork(sf_infer_bytes(&m->core.arch, 1));
-	sf_forecast(&m->core, window, horizon, out, work, &InterruptHooks);
+	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, 1));
+	sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
 
 	rows = NewRows(horizon, 4);
 	for (int h = 0; h < horizon; h++)
@@ -204,8 +219,9 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 						 m->core.arch.window + 1)));
 	count = n - m->core.arch.window;
 	*pred = palloc(sizeof(double) * count);
-	work = AllocWork(sf_infer_bytes(&m->core.arch, SF_INFER_CHUNK));
-	sf_predict_windows(&m->core, series, count, *pred, work, &InterruptHooks);
+	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
+	sf_predict_windows(&m->core, series, SeriesPhase(m, series, n), count, *pred,
+					   work, &InterruptHooks);
 	*actual = series + m->core.arch.window;
 	*model = m;
 	return count;

@@ -60,7 +60,8 @@ seq_model_export(PG_FUNCTION_ARGS)
 {
 	SfModel    *m = LoadModel(fcinfo, 0);
 	char	   *extra = ExtractMetrics(m->meta);
-	size_t		cap = sf_export_json_bytes(&m->core.arch, extra ? strlen(extra) : 0);
+	size_t		cap = sf_export_json_bytes(&m->core.arch, m->core.n_members,
+										  extra ? strlen(extra) : 0);
 	char	   *text;
 
 	CheckMemoryRequest(cap, "exporting this model", NULL);
@@ -124,6 +125,6 @@ seq_model_import(PG_FUNCTION_ARGS)
 	appendStringInfoString(&meta, "], \"imported\": true}, \"metrics\": {}, "
 						   "\"loss\": [], \"val_loss\": null}");
 
-	blob = EncodeModel(&model, NULL, 0, NULL, 0, meta.data);
+	blob = EncodeModel(&model, NULL, 0, 0, NULL, 0, meta.data);
 	PG_RETURN_INT64(StoreModel(fcinfo->flinfo->fn_oid, name, blob));
 }

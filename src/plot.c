@@ -780,12 +780,12 @@ DrawLossPanel(StringInfo s, const PlotMeta *pm)
  */
 static void
 AddForecast(SeriesPanel *sp, const SfModel *m, const double *window,
-			double origin_x, int horizon, void *work)
+			int64 phase, double origin_x, int horizon, void *work)
 {
 	double	   *out = palloc(sizeof(double) * horizon);
 	double		last = window[m->core.arch.window - 1];
 
-	sf_forecast(&m->core, window, horizon, out, work, &InterruptHooks);
+	sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
 	sp->n_fc = horizon + 1;
 	sp->fc_x = palloc(sizeof(double) * sp->n_fc);
 	sp->fc_y = palloc(sizeof(double) * sp->n_fc);
@@ -831,6 +831,7 @@ SeriesFromValues(SeriesPanel *sp, const SfModel *m, const PlotMeta *pm,
 {
 	int			window = m->core.arch.window;
 	int			count = n - window;
+	int64		phase = SeriesPhase(m, values, n);
 	int			k = pm->n_test > 0 ? Min(pm->n_test, count)
 		: Min(count, Max(2 * window, PLOT_DEFAULT_WINDOWS));
 	int			start = Max(0, n - k - Max(window, k / 2));
@@ -848,7 +849,8 @@ SeriesFromValues(SeriesPanel *sp, const SfModel *m, const PlotMeta *pm,
 	sp->n_pred = k;
 	sp->pred_x = palloc(sizeof(double) * k);
 	sp->pred_y = palloc(sizeof(double) * k);
-	sf_predict_windows(&m->core, values + (n - window - k), k, sp->pred_y, work, &InterruptHooks);
+	sf_predict_windows(&m->core, values + (n - window - k), phase + (n - window - k),
+					   k, sp->pred_y, work, &InterruptHooks);
 	for (int i = 0; i < k; i++)
 		sp->pred_x[i] = n - k + i + 1;
 	sp->split_x = n - k + 0.5;
@@ -858,7 +860,8 @@ SeriesFromValues(SeriesPanel *sp, const SfModel *m, const PlotMeta *pm,
 	sp->header = psprintf("Actual vs predicted over the last %d of %d values, then the next %d steps",
 						  k, n, PlotHorizon(m));
 	sp->x_label = "position in values";
-	AddForecast(sp, m, values + n - window, n, PlotHorizon(m), work);
+	AddForecast(sp, m, values + n - window, phase + n - window, n,
+				PlotHorizon(m), work);
 	sf_score(values + n - k, sp->pred_y, k, &sc);
 	return sc.r2;
 }
@@ -883,7 +886,8 @@ SeriesFromTail(SeriesPanel *sp, const SfModel *m, void *work)
 	for (int i = 0; i < n; i++)
 		sp->actual_x[i] = i - (n - 1);
 	sp->actual_y = m->tail;
-	AddForecast(sp, m, m->tail + n - window, 0, PlotHorizon(m), work);
+	AddForecast(sp, m, m->tail + n - window, m->tail_phase + n - window, 0,
+				PlotHorizon(m), work);
 }
 
 static char *
@@ -960,7 +964,7 @@ seq_plot(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	m = LoadModel(fcinfo, 0);
 	ReadMeta(m->meta, &pm);
-	work = AllocWork(sf_infer_bytes(&m->core.arch, SF_INFER_CHUNK));
+	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
 
 	memset(&sp, 0, sizeof(sp));
 	if (has_values)

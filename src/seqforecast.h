@@ -26,6 +26,8 @@ typedef struct SfOptions
 	int			season;
 	bool		skip_short;		/* on_short = 'skip' */
 	bool		has_patience;
+	bool		window_given;	/* else two seasons (DefaultWindow) */
+	const char *preset;			/* "tutorial" or NULL */
 } SfOptions;
 
 /* A decoded model, palloc'd in one piece. */
@@ -33,6 +35,7 @@ typedef struct SfModel
 {
 	sf_model	core;
 	int			n_tail;
+	int			tail_phase;		/* seasonal phase of tail[0] */
 	double	   *tail;			/* last window of the training series */
 	int			n_radius;
 	double	   *radius;			/* 90% interval radius per step */
@@ -59,12 +62,13 @@ extern void CheckSeriesValue(const char *what, double v, int64 row);
 
 /* codec.c */
 extern bytea *EncodeModel(const sf_model *model, const double *tail,
-						  int n_tail, const double *radius, int n_radius,
-						  const char *meta);
+						  int n_tail, int tail_phase, const double *radius,
+						  int n_radius, const char *meta);
 extern SfModel *DecodeModel(bytea *blob);
 
 /* forecast.c */
 extern double IntervalRadius(const SfModel *m, int h);
+extern int64 SeriesPhase(const SfModel *m, const double *series, int n);
 
 /* store.c */
 extern char *ModelTable(Oid fn_oid);

@@ -249,7 +249,7 @@ ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
 	sf_scores	sc;
 	bool		seasonal_ok = first + T - o->season >= 0;
 
-	sf_predict_windows(&m->core, series + first, nt, pred, work, &InterruptHooks);
+	sf_predict_windows(&m->core, series + first, first, nt, pred, work, &InterruptHooks);
 	sf_score(actual, pred, nt, &sc);
 	AppendScore(metrics, "r2", sc.r2);
 	AppendScore(metrics, "rmse", sc.rmse);
@@ -294,7 +294,7 @@ IntervalRadii(const SfModel *m, const double *series, const sf_split *split,
 		return 0;
 	fc = palloc(sizeof(double) * nt * steps);
 	err = palloc(sizeof(double) * nt);
-	sf_forecast_from(&m->core, series, first, nt, steps, fc, work, &InterruptHooks);
+	sf_forecast_from(&m->core, series, 0, first, nt, steps, fc, work, &InterruptHooks);
 	for (int h = 0; h < steps; h++)
 	{
 		int			count = 0;
@@ -319,7 +319,7 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	sf_split	split;
 	SfModel		m;
 	sf_train_result result;
-	size_t		n_params = sf_param_count(&o->arch);
+	size_t		n_params = (size_t) o->train.ensemble * sf_param_count(&o->arch);
 	size_t		train_bytes,
 				infer_bytes;
 	void	   *work;
@@ -357,8 +357,11 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 				 errhint("Use a smaller window or more data; with on_short 'skip' a short series gives NULL instead of an error.")));
 	}
 
+	memset(&m, 0, sizeof(m));
+	m.core.arch = o->arch;
+	m.core.n_members = o->train.ensemble;
 	train_bytes = sf_train_bytes(&o->arch, &o->train, n);
-	infer_bytes = sf_infer_bytes(&o->arch, SF_INFER_CHUNK);
+	infer_bytes = sf_infer_bytes(&o->arch, o->train.ensemble, SF_INFER_CHUNK);
 	CheckMemoryRequest(train_bytes + infer_bytes + n_params * sizeof(sf_real) +
 					   sizeof(double) * n,
 					   psprintf("training model \"%s\"", o->name),
@@ -370,8 +373,6 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 									 ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(trainctx);
 
-	memset(&m, 0, sizeof(m));
-	m.core.arch = o->arch;
 	m.core.params = palloc_extended(n_params * sizeof(sf_real), MCXT_ALLOC_HUGE);
 	result.loss = palloc(sizeof(double) * o->train.epochs);
 	result.val_loss = split.n_val > 0 ? palloc(sizeof(double) * o->train.epochs) : NULL;
@@ -384,6 +385,11 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	series = StateSeries(state);
 	rc = sf_train(&m.core, &o->train, series, n, work, &result, &hooks);
 	*train_seconds = Elapsed(progress.start);
+	if (rc == SF_ENONPOSITIVE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("normalize \"log\" needs a positive series, but model \"%s\" has a value of 0 or less", o->name),
+				 errhint("Use normalize \"window\" (or \"auto\", which picks it for such a series).")));
 	if (rc != SF_OK)
 		elog(ERROR, "training failed with core error %d", rc);
 	for (size_t i = 0; i < n_params; i++)
@@ -449,8 +455,9 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	appendStringInfoChar(&meta, '}');
 
 	MemoryContextSwitchTo(caller);
-	blob = EncodeModel(&m.core, series + n - o->arch.window,
-					   o->arch.window, radius, n_radius, meta.data);
+	blob = EncodeModel(&m.core, series + n - o->arch.window, o->arch.window,
+					   m.core.prep.season ? (n - o->arch.window) % m.core.prep.season : 0,
+					   radius, n_radius, meta.data);
 	MemoryContextDelete(trainctx);
 	return blob;
 }

@@ -15,6 +15,7 @@
 #include "sf_core.h"
 
 #define HEADER_BYTES 104
+#define EXT_FIXED_BYTES 48		/* format 2's extension, before the indices */
 #define CRC_BYTES 4
 static const unsigned char magic[4] = {'S', 'Q', 'F', 'C'};
 
@@ -94,10 +95,23 @@ sf_crc32c(uint32_t crc, const unsigned char *buf, size_t len)
 	return ~crc;
 }
 
+/* Bytes of format 2's extension section for a model. */
+static size_t
+ExtBytes(const sf_model *m)
+{
+	return EXT_FIXED_BYTES + 8 * (size_t) m->prep.season;
+}
+
+static size_t
+TotalParams(const sf_model *m)
+{
+	return (size_t) m->n_members * sf_param_count(&m->arch);
+}
+
 size_t
 sf_encode_bytes(const sf_blob *blob)
 {
-	return HEADER_BYTES + 4 * sf_param_count(&blob->model.arch) +
+	return HEADER_BYTES + ExtBytes(&blob->model) + 4 * TotalParams(&blob->model) +
 		8 * (size_t) blob->n_tail + 8 * (size_t) blob->n_radius +
 		blob->meta_len + CRC_BYTES;
 }
@@ -106,8 +120,10 @@ void
 sf_encode(const sf_blob *blob, unsigned char *out)
 {
 	const sf_arch *a = &blob->model.arch;
-	size_t		n_params = sf_param_count(a);
+	const sf_prep *prep = &blob->model.prep;
+	size_t		n_params = TotalParams(&blob->model);
 	size_t		total = sf_encode_bytes(blob);
+	size_t		ext = ExtBytes(&blob->model);
 	unsigned char *p = out + HEADER_BYTES;
 
 	memset(out, 0, HEADER_BYTES);
@@ -127,6 +143,18 @@ sf_encode(const sf_blob *blob, unsigned char *out)
 	PutU32(out + 88, (uint32_t) blob->n_tail);
 	PutU32(out + 92, (uint32_t) blob->n_radius);
 	PutU32(out + 96, (uint32_t) blob->meta_len);
+	PutU32(out + 100, (uint32_t) ext);
+
+	memset(p, 0, ext);
+	PutU32(p, (uint32_t) blob->model.n_members);
+	PutU32(p + 4, (uint32_t) prep->norm);
+	PutU32(p + 8, (uint32_t) prep->season);
+	PutU32(p + 12, (uint32_t) blob->tail_phase);
+	PutU32(p + 16, (uint32_t) prep->level);
+	PutF64(p + 32, prep->scale);
+	for (int i = 0; i < prep->season; i++)
+		PutF64(p + EXT_FIXED_BYTES + 8 * i, prep->index[i]);
+	p += ext;
 
 	for (size_t i = 0; i < n_params; i++, p += 4)
 		PutF32(p, (float) blob->model.params[i]);
@@ -141,6 +169,65 @@ sf_encode(const sf_blob *blob, unsigned char *out)
 }
 
 /*
+ * Format 2's extension section: the ensemble size, the transform and the
+ * phase of the tail.  Fills them into info and *ext_len with the section's
+ * size; returns a sentence on the first problem.  Reads nothing beyond len.
+ */
+static const char *
+CheckExtension(const unsigned char *buf, size_t len, sf_blob *info,
+			   size_t *ext_len)
+{
+	const unsigned char *e = buf + HEADER_BYTES;
+	sf_prep    *prep = &info->model.prep;
+	uint32_t	members,
+				norm,
+				season,
+				phase,
+				level;
+
+	*ext_len = GetU32(buf + 100);
+	if (*ext_len < EXT_FIXED_BYTES || *ext_len > len - HEADER_BYTES - CRC_BYTES)
+		return "The model's extension section is truncated.";
+	members = GetU32(e);
+	norm = GetU32(e + 4);
+	season = GetU32(e + 8);
+	phase = GetU32(e + 12);
+	level = GetU32(e + 16);
+	if (GetU32(e + 20) != 0 || GetU32(e + 24) != 0 ||
+		GetU32(e + 28) != 0 || GetU32(e + 40) != 0 || GetU32(e + 44) != 0)
+		return "The model has reserved fields set, which this version does not understand.";
+	if (members < 1 || members > SF_MAX_MEMBERS)
+		return "The model's ensemble size is out of range.";
+	if (norm > SF_NORM_LOG)
+		return "The model's normalization is unknown.";
+	if (season == 1 || season > SF_MAX_SEASON || (norm == SF_NORM_MINMAX && season != 0))
+		return "The model's season is out of range.";
+	if (*ext_len != EXT_FIXED_BYTES + 8 * (size_t) season)
+		return "The model's extension section does not match its season.";
+	if (season == 0 ? phase != 0 : phase >= season)
+		return "The model's seasonal phase is out of range.";
+	if (norm == SF_NORM_MINMAX ? level != 0 :
+		(level < 1 || level > (uint32_t) info->model.arch.window))
+		return "The model's level length is out of range.";
+	info->model.n_members = (int) members;
+	prep->norm = (int) norm;
+	prep->season = (int) season;
+	info->tail_phase = (int) phase;
+	prep->level = (int) level;
+	prep->scale = GetF64(e + 32);
+	if (!isfinite(prep->scale) || !(prep->scale > 0) ||
+		(norm == SF_NORM_MINMAX && prep->scale != 1.0))
+		return "The model's normalization scale is not a finite positive number.";
+	for (uint32_t i = 0; i < season; i++)
+	{
+		prep->index[i] = GetF64(e + EXT_FIXED_BYTES + 8 * i);
+		if (!isfinite(prep->index[i]))
+			return "The model has a NaN or infinite seasonal index.";
+	}
+	return NULL;
+}
+
+/*
  * Validate a serialized model.  Returns NULL and fills info (sizes, arch,
  * scaler; pointers left NULL) when buf holds a complete, consistent model;
  * else a sentence saying what is wrong.  Reads nothing beyond len.
@@ -151,7 +238,8 @@ sf_decode_check(const unsigned char *buf, size_t len, sf_blob *info)
 	sf_arch    *a = &info->model.arch;
 	uint32_t	version,
 				n_params;
-	size_t		need;
+	size_t		need,
+				ext;
 	const unsigned char *p;
 
 	memset(info, 0, sizeof(*info));
@@ -169,7 +257,7 @@ sf_decode_check(const unsigned char *buf, size_t len, sf_blob *info)
 	if (GetU32(buf + len - CRC_BYTES) != sf_crc32c(0, buf, len - CRC_BYTES))
 		return "The model's checksum does not match: the value is corrupt.";
 	if (buf[6] != 0 || buf[7] != 0 || GetU32(buf + 12) != 0 ||
-		GetU32(buf + 100) != 0)
+		(version == 1 && GetU32(buf + 100) != 0))
 		return "The model has reserved fields set, which this version does not understand.";
 
 	a->kind = (int) GetU32(buf + 16);
@@ -201,11 +289,26 @@ sf_decode_check(const unsigned char *buf, size_t len, sf_blob *info)
 		!isfinite(info->model.scale_max - info->model.scale_min))
 		return "The model's scaler is not a finite, increasing range.";
 
+	/* format 1 is a single min-max network; format 2 says what it is */
+	info->model.n_members = 1;
+	info->model.prep.norm = SF_NORM_MINMAX;
+	info->model.prep.scale = 1.0;
+	ext = 0;
+	if (version >= 2)
+	{
+		const char *problem = CheckExtension(buf, len, info, &ext);
+
+		if (problem)
+			return problem;
+	}
+
 	n_params = GetU32(buf + 84);
-	if (n_params != sf_param_count(a))
+	if (n_params != TotalParams(&info->model))
 		return "The model's parameter count does not match its architecture.";
 	if (GetU32(buf + 88) != 0 && GetU32(buf + 88) != (uint32_t) a->window)
 		return "The model's series tail is neither empty nor one window long.";
+	if (GetU32(buf + 88) == 0 && info->tail_phase != 0)
+		return "The model has a seasonal phase but no series tail.";
 	if (GetU32(buf + 92) > SF_MAX_RADIUS)
 		return "The model has too many interval radii.";
 	if (GetU32(buf + 96) > SF_MAX_META)
@@ -214,12 +317,12 @@ sf_decode_check(const unsigned char *buf, size_t len, sf_blob *info)
 	info->n_radius = (int) GetU32(buf + 92);
 	info->meta_len = GetU32(buf + 96);
 
-	need = HEADER_BYTES + 4 * (size_t) n_params + 8 * (size_t) info->n_tail +
+	need = HEADER_BYTES + ext + 4 * (size_t) n_params + 8 * (size_t) info->n_tail +
 		8 * (size_t) info->n_radius + info->meta_len + CRC_BYTES;
 	if (need != len)
 		return "The model's sections do not add up to its size.";
 
-	p = buf + HEADER_BYTES;
+	p = buf + HEADER_BYTES + ext;
 	for (size_t i = 0; i < n_params; i++, p += 4)
 		if (!isfinite(GetF32(p)))
 			return "The model has a NaN or infinite weight.";
@@ -244,8 +347,9 @@ void
 sf_decode(const unsigned char *buf, const sf_blob *info, sf_real *params,
 		  double *tail, double *radius, char *meta)
 {
-	size_t		n_params = sf_param_count(&info->model.arch);
-	const unsigned char *p = buf + HEADER_BYTES;
+	size_t		n_params = TotalParams(&info->model);
+	const unsigned char *p = buf + HEADER_BYTES +
+		(buf[4] >= 2 ? ExtBytes(&info->model) : 0);
 
 	for (size_t i = 0; i < n_params; i++, p += 4)
 		params[i] = (sf_real) GetF32(p);

@@ -57,13 +57,53 @@ typedef struct sf_arch
 	int			head[SF_MAX_HEAD];	/* their sizes */
 } sf_arch;
 
-/* A network with its scaler: all that is needed to predict. */
+/*
+ * How values are turned into network inputs (sf_prep.c): the tutorial's
+ * min-max scaling, or window-relative normalization of the values ('window')
+ * or of their logarithms ('log').  SF_NORM_AUTO is only a training request:
+ * 'log' for a strictly positive training part, else 'window'.
+ */
+typedef enum sf_norm
+{
+	SF_NORM_MINMAX = 0,
+	SF_NORM_WINDOW = 1,
+	SF_NORM_LOG = 2,
+	SF_NORM_AUTO = -1
+} sf_norm;
+
+/* Deseasonalization requests of a training. */
+#define SF_DESEASON_NONE 0
+#define SF_DESEASON_ALWAYS 1
+#define SF_DESEASON_AUTO -1
+
+#define SF_MAX_SEASON 1024		/* longest season with seasonal indices */
+#define SF_MAX_MEMBERS 32		/* networks in an ensemble */
+
+/* The fitted transform; see sf_prep.c. */
+typedef struct sf_prep
+{
+	int			norm;			/* sf_norm, never AUTO */
+	int			season;			/* period of index[], 0 when none */
+	int			level;			/* newest values averaged into a window's
+								 * level: 1 .. window (0 for minmax) */
+	double		scale;			/* unit of the window-relative values */
+	double		index[SF_MAX_SEASON];	/* seasonal component, phase 0 first */
+} sf_prep;
+
+/*
+ * One or more networks of one architecture with their transform: all that
+ * is needed to predict.  An ensemble's members are averaged (in the
+ * transform's units) at every step.
+ */
 typedef struct sf_model
 {
 	sf_arch		arch;
-	double		scale_min;		/* inputs are scaled (v - min) / (max - min) */
+	int			n_members;		/* 1 .. SF_MAX_MEMBERS */
+	double		scale_min;		/* minmax: (v - min) / (max - min) */
 	double		scale_max;
-	sf_real    *params;			/* sf_param_count(&arch) values, caller-owned */
+	sf_prep		prep;
+	sf_real    *params;			/* n_members * sf_param_count(&arch) values,
+								 * member after member, caller-owned */
 } sf_model;
 
 /* One parameter tensor, named and shaped as in PyTorch's state_dict. */
@@ -76,9 +116,25 @@ typedef struct sf_tensor
 	size_t		size;			/* elements */
 } sf_tensor;
 
+/* What sf_prep_fit is asked to fit. */
+typedef struct sf_prep_opts
+{
+	int			norm;			/* sf_norm, AUTO allowed */
+	int			deseasonalize;	/* SF_DESEASON_* */
+	int			season;			/* period to test and fit, >= 2 to apply */
+	int			level;			/* values in a window's level, 0: a season
+								 * (at most the window), else this many */
+	int			window;			/* the architecture's */
+} sf_prep_opts;
+
 /* Training options beyond the architecture. */
 typedef struct sf_train_opts
 {
+	sf_prep_opts prep;
+	int			ensemble;		/* members, 1 .. SF_MAX_MEMBERS */
+	int			min_epochs;		/* early stopping never stops before */
+	double		smooth;			/* (0, 1]: weight of the newest validation
+								 * loss in the smoothed one; 1 = raw */
 	double		dropout;		/* between layers and before the head */
 	int			epochs;
 	int			batch_size;
@@ -110,7 +166,11 @@ typedef struct sf_hooks
 	void		(*epoch) (void *ctx, int epoch, double loss, double val_loss);
 } sf_hooks;
 
-/* What a training run reports besides the weights. */
+/*
+ * What a training run reports besides the weights.  For an ensemble, the
+ * losses of each epoch are the mean over the members that ran it, epochs_run
+ * the longest member's and best_epoch the mean of the members', rounded.
+ */
 typedef struct sf_train_result
 {
 	int			restarts;		/* runs restarted because the network died */
@@ -133,6 +193,7 @@ typedef struct sf_train_result
 #define SF_EINVAL 1				/* an argument out of range */
 #define SF_ESHORT 2				/* series too short for the windows */
 #define SF_ENONFINITE 3			/* NaN or infinity in the data */
+#define SF_ENONPOSITIVE 6		/* normalize 'log' with a value <= 0 */
 
 /* sf_model.c */
 extern const char *sf_kind_name(int kind);
@@ -141,24 +202,52 @@ extern int	sf_kind_gates(int kind);
 extern int	sf_arch_check(const sf_arch *arch);
 extern size_t sf_param_count(const sf_arch *arch);
 extern int	sf_tensors(const sf_arch *arch, sf_tensor *out);	/* returns count */
-/* Seeded weights; sf_model_init also resets the scaler to [0, 1]. */
+/*
+ * Seeded weights of one network (member 0); sf_model_init also makes the
+ * model a single network with the identity transform of min-max [0, 1].
+ */
 extern void sf_model_init(sf_model *model, uint64_t seed);
 extern void sf_model_init_params(sf_model *model, uint64_t seed);
+extern void sf_model_init_member(sf_model *model, int member, uint64_t seed);
 /*
  * Inference runs windows in chunks of SF_INFER_CHUNK; sf_predict_windows and
- * sf_forecast_from need sf_infer_bytes(arch, SF_INFER_CHUNK) bytes of work,
- * sf_forecast (one window at a time) sf_infer_bytes(arch, 1).
+ * sf_forecast_from need sf_infer_bytes(arch, n_members, SF_INFER_CHUNK) bytes
+ * of work, sf_forecast (one window at a time) sf_infer_bytes(arch, n_members, 1).
+ *
+ * `phase` is the seasonal position of the first value passed (series[0] or
+ * last_window[0]) for a model with seasonal indices: 0 for the training
+ * series itself, the stored tail's phase for its tail, or sf_prep_phase's
+ * estimate; models without indices ignore it.
  */
 #define SF_INFER_CHUNK 256
-extern size_t sf_infer_bytes(const sf_arch *arch, int batch);
+extern size_t sf_infer_bytes(const sf_arch *arch, int n_members, int batch);
 extern void sf_predict_windows(const sf_model *model, const double *series,
-							   int n_windows, double *pred, void *work,
-							   const sf_hooks *hooks);
+							   int64_t phase, int n_windows, double *pred,
+							   void *work, const sf_hooks *hooks);
 extern void sf_forecast(const sf_model *model, const double *last_window,
-						int horizon, double *out, void *work,
+						int64_t phase, int horizon, double *out, void *work,
 						const sf_hooks *hooks);
 
+/*
+ * sf_prep.c: the transform of sf_model.prep.  sf_prep_fit fits it on
+ * series[0 .. n_fit) (the training part) with sf_prep_fit_bytes(n_fit) bytes
+ * of work; returns SF_OK, SF_EINVAL or SF_ENONPOSITIVE.  sf_prep_in maps a
+ * value at position pos (its phase is pos mod season) to the transform's
+ * units, sf_prep_out back; sf_prep_level is the level windows are measured
+ * from.
+ */
+extern const char *sf_norm_name(int norm);
+extern size_t sf_prep_fit_bytes(int n_fit);
+extern int	sf_prep_fit(sf_model *m, const sf_prep_opts *o,
+						const double *series, int n_fit, void *work);
+extern double sf_prep_in(const sf_model *m, double v, int64_t pos);
+extern double sf_prep_out(const sf_model *m, double z, int64_t pos);
+extern double sf_prep_level(const sf_model *m, const double *z, int T);
+extern int	sf_prep_phase(const sf_model *m, const double *series, int n);
+
 /* sf_train.c */
+/* The seed recipe (1.0's defaults): min-max, one network, 100 epochs. */
+extern void sf_train_opts_tutorial(sf_train_opts *o);
 extern int	sf_split_compute(int n_values, int window, double test_fraction,
 							 double validation_fraction, sf_split *split);
 extern size_t sf_train_bytes(const sf_arch *arch, const sf_train_opts *opts,
@@ -181,14 +270,14 @@ extern size_t sf_batch_bytes(const sf_arch *arch, int batch);
 /*
  * Batched recursive forecasts from count consecutive windows: origin k reads
  * series[first + k .. first + k + window - 1] and out[k * horizon + h] is its
- * (h+1)-step forecast.  work: sf_infer_bytes(arch, SF_INFER_CHUNK).
+ * (h+1)-step forecast.  work: sf_infer_bytes(arch, n_members, SF_INFER_CHUNK).
  */
 extern void sf_forecast_from(const sf_model *model, const double *series,
-							 int first, int count, int horizon, double *out,
-							 void *work, const sf_hooks *hooks);
+							 int64_t phase, int first, int count, int horizon,
+							 double *out, void *work, const sf_hooks *hooks);
 
 /* sf_codec.c: the serialized model (see FORMAT.md) */
-#define SF_FORMAT_VERSION 1
+#define SF_FORMAT_VERSION 2
 #define SF_MAX_TAIL SF_MAX_WINDOW
 #define SF_MAX_RADIUS 1024
 #define SF_MAX_META (16 * 1024 * 1024)
@@ -197,6 +286,7 @@ typedef struct sf_blob
 {
 	sf_model	model;			/* params point into caller memory */
 	int			n_tail;			/* last values of the training series */
+	int			tail_phase;		/* seasonal phase of tail[0] */
 	const double *tail;
 	int			n_radius;		/* interval radius per forecast step */
 	const double *radius;
@@ -234,7 +324,8 @@ extern int	sf_import_json(const char *text, size_t len, sf_alloc_fn alloc,
 						   void *alloc_ctx, sf_model *model, char *err,
 						   size_t errlen);
 /* Export: out needs sf_export_json_bytes(); extra is raw JSON members or NULL. */
-extern size_t sf_export_json_bytes(const sf_arch *arch, size_t extra_len);
+extern size_t sf_export_json_bytes(const sf_arch *arch, int n_members,
+								   size_t extra_len);
 extern size_t sf_export_json(const sf_model *model, const char *extra,
 							 char *out, size_t cap);
 

@@ -817,12 +817,13 @@ ListAppend(char *buf, size_t cap, const char *name, size_t len)
 
 enum
 {
-	K_FORMAT, K_KIND, K_WINDOW, K_HIDDEN, K_LAYERS, K_HEAD, K_SCALER,
-	K_TENSORS, N_KEYS
+	K_FORMAT, K_NORMALIZE, K_MEMBERS, K_KIND, K_WINDOW, K_HIDDEN, K_LAYERS,
+	K_HEAD, K_SCALER, K_TENSORS, N_KEYS
 };
 
 static const char *const top_keys[N_KEYS] = {
-	"format", "kind", "window", "hidden", "layers", "head", "scaler", "tensors"
+	"format", "normalize", "members", "kind", "window", "hidden", "layers",
+	"head", "scaler", "tensors"
 };
 
 /* The architecture and scaler from the top-level keys found at at[]. */
@@ -994,6 +995,9 @@ ImportDocument(Reader *r, sf_alloc_fn alloc, void *alloc_ctx, sf_model *model)
 	for (int k = K_KIND; k < N_KEYS; k++)
 		if (!at[k])
 			return Fail(r, SF_EJSON, "required key \"%s\" is missing", top_keys[k]);
+	if (at[K_NORMALIZE] || at[K_MEMBERS])
+		return Fail(r, SF_EINVAL, "key \"%s\": importing window-normalized models and ensembles is not supported; only min-max single networks are",
+					at[K_NORMALIZE] ? "normalize" : "members");
 
 	/* pass 2: the architecture, then every tensor checked, nothing stored */
 	if (ReadArch(r, at, model) < 0)
@@ -1082,6 +1086,9 @@ sf_import_json(const char *text, size_t len, sf_alloc_fn alloc,
 		memset(model, 0, sizeof(*model));
 		return r.code;
 	}
+	model->n_members = 1;
+	model->prep.norm = SF_NORM_MINMAX;
+	model->prep.scale = 1.0;
 	return SF_OK;
 }
 
@@ -1141,24 +1148,62 @@ PutShortest(Writer *w, double v, int lo, int hi, int as_float)
 }
 
 size_t
-sf_export_json_bytes(const sf_arch *arch, size_t extra_len)
+sf_export_json_bytes(const sf_arch *arch, int n_members, size_t extra_len)
 {
+	size_t		members = n_members > 1 ? (size_t) n_members + 1 : 1;
+
 	/* a value takes at most 24 characters ("-2.2250738585072014e-308") and ", " */
-	return 512 + (size_t) SF_MAX_TENSORS * 160 + sf_param_count(arch) * 26 +
-		extra_len;
+	return 512 + members * SF_MAX_TENSORS * 160 +
+		members * sf_param_count(arch) * 26 +
+		(size_t) SF_MAX_SEASON * 26 + extra_len;
 }
 
+/* One network's tensors as the members of a JSON object, without braces. */
+static void
+PutTensors(Writer *w, const sf_arch *a, const sf_real *params)
+{
+	sf_tensor	t[SF_MAX_TENSORS];
+	int			n_t = sf_tensors(a, t);
+
+	for (int i = 0; i < n_t; i++)
+	{
+		const sf_real *p = params + t[i].offset;
+
+		Put(w, "%s\"%s\": {\"shape\": [%d", i ? ", " : "", t[i].name,
+			t[i].shape[0]);
+		if (t[i].ndim == 2)
+			Put(w, ", %d", t[i].shape[1]);
+		Put(w, "], \"data\": [");
+		for (size_t k = 0; k < t[i].size; k++)
+		{
+			if (k)
+				Put(w, ", ");
+			if (IS_DOUBLE)
+				PutShortest(w, (double) p[k], 15, 17, 0);
+			else
+				PutShortest(w, (double) p[k], 6, 9, 1);
+		}
+		Put(w, "]}");
+	}
+}
+
+/*
+ * The interchange document.  A window-normalized model adds "normalize"
+ * (its transform: kind, scale, season and seasonal indices) and an ensemble
+ * "members" (every member's tensors; "tensors" is member 0's, so a reader
+ * that knows nothing of ensembles still gets one working network).
+ */
 size_t
 sf_export_json(const sf_model *model, const char *extra, char *out, size_t cap)
 {
 	const sf_arch *a = &model->arch;
-	sf_tensor	t[SF_MAX_TENSORS];
-	int			n_t;
+	const sf_prep *prep = &model->prep;
+	size_t		n_params = sf_param_count(a);
 	Writer		w = {out, cap, 0, 0};
 
-	if (cap == 0 || sf_arch_check(a) != SF_OK)
+	if (cap == 0 || sf_arch_check(a) != SF_OK ||
+		model->n_members < 1 || model->n_members > SF_MAX_MEMBERS)
 		return 0;
-	n_t = sf_tensors(a, t);
 	Put(&w, "{\"format\": %d, \"kind\": \"%s\", \"window\": %d, \"hidden\": %d, "
 		"\"layers\": %d, \"head\": [", SF_JSON_FORMAT, sf_kind_name(a->kind),
 		a->window, a->hidden, a->layers);
@@ -1168,28 +1213,35 @@ sf_export_json(const sf_model *model, const char *extra, char *out, size_t cap)
 	PutShortest(&w, model->scale_min, 15, 17, 0);
 	Put(&w, ", \"max\": ");
 	PutShortest(&w, model->scale_max, 15, 17, 0);
-	Put(&w, "}, \"tensors\": {");
-	for (int i = 0; i < n_t; i++)
+	Put(&w, "}");
+	if (prep->norm != SF_NORM_MINMAX)
 	{
-		const sf_real *p = model->params + t[i].offset;
-
-		Put(&w, "%s\"%s\": {\"shape\": [%d", i ? ", " : "", t[i].name,
-			t[i].shape[0]);
-		if (t[i].ndim == 2)
-			Put(&w, ", %d", t[i].shape[1]);
-		Put(&w, "], \"data\": [");
-		for (size_t k = 0; k < t[i].size; k++)
+		Put(&w, ", \"normalize\": {\"kind\": \"%s\", \"level\": \"last\", \"scale\": ",
+			sf_norm_name(prep->norm));
+		PutShortest(&w, prep->scale, 15, 17, 0);
+		Put(&w, ", \"season\": %d, \"seasonal_indices\": [", prep->season);
+		for (int i = 0; i < prep->season; i++)
 		{
-			if (k)
+			if (i)
 				Put(&w, ", ");
-			if (IS_DOUBLE)
-				PutShortest(&w, (double) p[k], 15, 17, 0);
-			else
-				PutShortest(&w, (double) p[k], 6, 9, 1);
+			PutShortest(&w, prep->index[i], 15, 17, 0);
 		}
 		Put(&w, "]}");
 	}
+	Put(&w, ", \"tensors\": {");
+	PutTensors(&w, a, model->params);
 	Put(&w, "}");
+	if (model->n_members > 1)
+	{
+		Put(&w, ", \"members\": [");
+		for (int k = 0; k < model->n_members; k++)
+		{
+			Put(&w, "%s{", k ? ", " : "");
+			PutTensors(&w, a, model->params + (size_t) k * n_params);
+			Put(&w, "}");
+		}
+		Put(&w, "]");
+	}
 	if (extra && extra[0])
 		Put(&w, ", %s", extra);
 	Put(&w, "}");

@@ -132,18 +132,30 @@ sf_param_count(const sf_arch *a)
 void
 sf_model_init(sf_model *model, uint64_t seed)
 {
+	memset(&model->prep, 0, sizeof(model->prep));
+	model->prep.norm = SF_NORM_MINMAX;
+	model->prep.scale = 1.0;
+	model->n_members = 1;
 	sf_model_init_params(model, seed);
 	model->scale_min = 0.0;
 	model->scale_max = 1.0;
 }
 
-/* The weights alone, leaving the scaler as it is. */
+/* The weights of member 0 alone, leaving the transform as it is. */
 void
 sf_model_init_params(sf_model *model, uint64_t seed)
+{
+	sf_model_init_member(model, 0, seed);
+}
+
+/* The weights of one member of an ensemble. */
+void
+sf_model_init_member(sf_model *model, int member, uint64_t seed)
 {
 	sf_tensor	t[SF_MAX_TENSORS];
 	int			n = sf_tensors(&model->arch, t);
 	int			n_rec = 4 * model->arch.layers;
+	sf_real    *params = model->params + (size_t) member * sf_param_count(&model->arch);
 	sf_rng		rng;
 
 	sf_rng_seed(&rng, seed);
@@ -161,7 +173,7 @@ sf_model_init_params(sf_model *model, uint64_t seed)
 			bound = 1.0 / sqrt((double) w->shape[1]);
 		}
 		for (size_t k = 0; k < t[i].size; k++)
-			model->params[t[i].offset + k] =
+			params[t[i].offset + k] =
 				(sf_real) (bound * (2.0 * sf_rng_uniform(&rng) - 1.0));
 	}
 }
@@ -188,123 +200,187 @@ InferChunk(const sf_arch *arch, int batch)
 	return chunk < 1 ? 1 : chunk;
 }
 
+/*
+ * Inference buffers: the network's, every member's transposed weights, and
+ * the windows of the origins in the transform's units, row by row.
+ */
+typedef struct InferWork
+{
+	sf_net		net;
+	int			chunk;
+	sf_real    *tparams;		/* [n_members][n_params] */
+	double	   *z;				/* [chunk][window] */
+	double	   *next;			/* [chunk] */
+} InferWork;
+
+static void
+LayoutInfer(InferWork *iw, const sf_arch *arch, int n_members, int batch,
+			sf_ws *ws)
+{
+	iw->chunk = InferChunk(arch, batch);
+	sf_net_layout(&iw->net, arch, iw->chunk, 0, ws);
+	iw->tparams = SF_TAKE(ws, (size_t) n_members * sf_param_count(arch));
+	iw->z = sf_ws_take(ws, (size_t) iw->chunk * arch->window, sizeof(double));
+	iw->next = sf_ws_take(ws, (size_t) iw->chunk, sizeof(double));
+}
+
 size_t
-sf_infer_bytes(const sf_arch *arch, int batch)
+sf_infer_bytes(const sf_arch *arch, int n_members, int batch)
 {
 	sf_ws		ws = {NULL, 0};
-	sf_net		net;
+	InferWork	iw;
 
-	sf_net_layout(&net, arch, InferChunk(arch, batch), 0, &ws);
+	LayoutInfer(&iw, arch, n_members, batch, &ws);
 	return ws.used + 64;
 }
 
-static sf_real
-Scale(const sf_model *m, double v)
-{
-	return (sf_real) ((v - m->scale_min) / (m->scale_max - m->scale_min));
-}
-
-static double
-Unscale(const sf_model *m, sf_real v)
-{
-	return (double) v * (m->scale_max - m->scale_min) + m->scale_min;
-}
-
+/* Lay out the work area and transpose every member's weights once. */
 static void
-AttachWork(sf_net *net, const sf_arch *arch, int chunk, void *work)
+AttachInfer(InferWork *iw, const sf_model *model, int batch, void *work,
+			const sf_hooks *hooks)
 {
 	sf_ws		ws = sf_ws_over(work);
+	size_t		n_params = sf_param_count(&model->arch);
 
-	sf_net_layout(net, arch, chunk, 0, &ws);
+	LayoutInfer(iw, &model->arch, model->n_members, batch, &ws);
+	iw->net.hooks = hooks;
+	for (int k = 0; k < model->n_members; k++)
+	{
+		iw->net.tparams = iw->tparams + (size_t) k * n_params;
+		sf_net_prepare(&iw->net, model->params + (size_t) k * n_params);
+	}
+}
+
+/*
+ * One step for B windows held in iw->z: each window measured from its own
+ * level, every member run, their outputs averaged, and the predicted next
+ * values written to iw->next in the transform's units.
+ */
+static void
+InferStep(InferWork *iw, const sf_model *model, int B)
+{
+	int			T = model->arch.window;
+	size_t		n_params = sf_param_count(&model->arch);
+	double		scale = model->prep.scale;
+	sf_net	   *net = &iw->net;
+
+	for (int b = 0; b < B; b++)
+	{
+		const double *z = iw->z + (size_t) b * T;
+		double		level = sf_prep_level(model, z, T);
+
+		for (int t = 0; t < T; t++)
+			net->x0[t * B + b] = (sf_real) ((z[t] - level) / scale);
+		iw->next[b] = 0;
+	}
+	for (int k = 0; k < model->n_members; k++)
+	{
+		net->tparams = iw->tparams + (size_t) k * n_params;
+		sf_net_forward(net, model->params + (size_t) k * n_params, B, 0.0, NULL);
+		for (int b = 0; b < B; b++)
+			iw->next[b] += (double) net->out[b];
+	}
+	for (int b = 0; b < B; b++)
+	{
+		const double *z = iw->z + (size_t) b * T;
+
+		iw->next[b] = sf_prep_level(model, z, T) +
+			scale * (iw->next[b] / model->n_members);
+	}
+}
+
+/* Load B consecutive windows, the first at series[first], into iw->z. */
+static void
+LoadWindows(InferWork *iw, const sf_model *model, const double *series,
+			int64_t phase, int first, int B)
+{
+	int			T = model->arch.window;
+
+	for (int b = 0; b < B; b++)
+		for (int t = 0; t < T; t++)
+			iw->z[(size_t) b * T + t] =
+				sf_prep_in(model, series[first + b + t], phase + first + b + t);
+}
+
+/* Slide each of B windows by one, appending its predicted next value. */
+static void
+SlideWindows(InferWork *iw, int T, int B)
+{
+	for (int b = 0; b < B; b++)
+	{
+		double	   *z = iw->z + (size_t) b * T;
+
+		memmove(z, z + 1, sizeof(double) * (T - 1));
+		z[T - 1] = iw->next[b];
+	}
 }
 
 void
 sf_predict_windows(const sf_model *model, const double *series,
-				   int n_windows, double *pred, void *work,
+				   int64_t phase, int n_windows, double *pred, void *work,
 				   const sf_hooks *hooks)
 {
-	const sf_arch *arch = &model->arch;
-	int			T = arch->window;
-	int			chunk = InferChunk(arch, SF_INFER_CHUNK);
-	sf_net		net;
+	int			T = model->arch.window;
+	InferWork	iw;
 
-	AttachWork(&net, arch, chunk, work);
-	net.hooks = hooks;
-	sf_net_prepare(&net, model->params);
-	for (int start = 0; start < n_windows; start += chunk)
+	AttachInfer(&iw, model, SF_INFER_CHUNK, work, hooks);
+	for (int start = 0; start < n_windows; start += iw.chunk)
 	{
-		int			B = n_windows - start < chunk ? n_windows - start : chunk;
+		int			B = n_windows - start < iw.chunk ? n_windows - start : iw.chunk;
 
-		for (int t = 0; t < T; t++)
-			for (int b = 0; b < B; b++)
-				net.x0[t * B + b] = Scale(model, series[start + b + t]);
-		sf_net_forward(&net, model->params, B, 0.0, NULL);
+		LoadWindows(&iw, model, series, phase, start, B);
+		InferStep(&iw, model, B);
 		for (int b = 0; b < B; b++)
-			pred[start + b] = Unscale(model, net.out[b]);
+			pred[start + b] = sf_prep_out(model, iw.next[b], phase + start + b + T);
 	}
 }
 
 /*
  * Recursive multi-step forecast: each prediction becomes the newest input
- * of the next step.  The window slides in scaled units, so values are
- * scaled once.
+ * of the next step, and the next window is measured from its new level.
  */
 void
-sf_forecast(const sf_model *model, const double *last_window, int horizon,
-			double *out, void *work, const sf_hooks *hooks)
+sf_forecast(const sf_model *model, const double *last_window, int64_t phase,
+			int horizon, double *out, void *work, const sf_hooks *hooks)
 {
-	const sf_arch *arch = &model->arch;
-	int			T = arch->window;
-	sf_net		net;
+	int			T = model->arch.window;
+	InferWork	iw;
 
-	AttachWork(&net, arch, 1, work);
-	net.hooks = hooks;
-	sf_net_prepare(&net, model->params);
-	for (int t = 0; t < T; t++)
-		net.x0[t] = Scale(model, last_window[t]);
+	AttachInfer(&iw, model, 1, work, hooks);
+	LoadWindows(&iw, model, last_window, phase, 0, 1);
 	for (int h = 0; h < horizon; h++)
 	{
-		sf_real		next;
-
 		if (hooks && hooks->tick && (h & 63) == 0)
 			hooks->tick(hooks->ctx);
-		sf_net_forward(&net, model->params, 1, 0.0, NULL);
-		next = net.out[0];
-		out[h] = Unscale(model, next);
-		memmove(net.x0, net.x0 + 1, sizeof(sf_real) * (T - 1));
-		net.x0[T - 1] = next;
+		InferStep(&iw, model, 1);
+		out[h] = sf_prep_out(model, iw.next[0], phase + T + h);
+		SlideWindows(&iw, T, 1);
 	}
 }
 
 void
-sf_forecast_from(const sf_model *model, const double *series, int first,
-				 int count, int horizon, double *out, void *work,
+sf_forecast_from(const sf_model *model, const double *series, int64_t phase,
+				 int first, int count, int horizon, double *out, void *work,
 				 const sf_hooks *hooks)
 {
-	const sf_arch *arch = &model->arch;
-	int			T = arch->window;
-	int			chunk = InferChunk(arch, SF_INFER_CHUNK);
-	sf_net		net;
+	int			T = model->arch.window;
+	InferWork	iw;
 
-	AttachWork(&net, arch, chunk, work);
-	net.hooks = hooks;
-	sf_net_prepare(&net, model->params);
-	for (int start = 0; start < count; start += chunk)
+	AttachInfer(&iw, model, SF_INFER_CHUNK, work, hooks);
+	for (int start = 0; start < count; start += iw.chunk)
 	{
-		int			B = count - start < chunk ? count - start : chunk;
+		int			B = count - start < iw.chunk ? count - start : iw.chunk;
 
-		for (int t = 0; t < T; t++)
-			for (int b = 0; b < B; b++)
-				net.x0[t * B + b] = Scale(model, series[first + start + b + t]);
+		LoadWindows(&iw, model, series, phase, first + start, B);
 		for (int h = 0; h < horizon; h++)
 		{
 			if (hooks && hooks->tick)
 				hooks->tick(hooks->ctx);
-			sf_net_forward(&net, model->params, B, 0.0, NULL);
+			InferStep(&iw, model, B);
 			for (int b = 0; b < B; b++)
-				out[(size_t) (start + b) * horizon + h] = Unscale(model, net.out[b]);
-			memmove(net.x0, net.x0 + B, sizeof(sf_real) * (size_t) (T - 1) * B);
-			memcpy(net.x0 + (size_t) (T - 1) * B, net.out, sizeof(sf_real) * B);
+				out[(size_t) (start + b) * horizon + h] =
+					sf_prep_out(model, iw.next[b], phase + first + start + b + T + h);
+			SlideWindows(&iw, T, B);
 		}
 	}
 }

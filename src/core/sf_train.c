@@ -1,8 +1,9 @@
 /*
  * sf_train.c
- *	  The recipe's data pipeline and training loop: windows, chronological
- *	  split, min-max scaling fitted on the training inputs, time-ordered
- *	  mini-batches, Adam, and early stopping that keeps the best weights.
+ *	  The data pipeline and training loop: windows, chronological split, the
+ *	  transform fitted on the training inputs (sf_prep.c), time-ordered
+ *	  mini-batches, Adam, early stopping that keeps the best weights, restarts
+ *	  of dead networks, and ensembles of networks from derived seeds.
  */
 #include <math.h>
 #include <string.h>
@@ -13,12 +14,37 @@
 typedef struct TrainWork
 {
 	sf_net		net;
-	sf_real    *scaled;			/* [n_values] */
+	const sf_model *model;		/* its transform gives each window's level */
+	double	   *z;				/* [n_values] in the transform's units */
+	void	   *prep_work;		/* for sf_prep_fit */
 	sf_real    *grad;
 	sf_real    *adam_m;
 	sf_real    *adam_v;
 	sf_real    *best;			/* best params so far (early stopping) */
+	double	   *loss;			/* [epochs] one member's training loss */
+	double	   *val;			/* [epochs] its validation loss */
+	int		   *ran;			/* [epochs] members that ran each epoch */
 } TrainWork;
+
+void
+sf_train_opts_tutorial(sf_train_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->prep.norm = SF_NORM_MINMAX;
+	o->prep.deseasonalize = SF_DESEASON_NONE;
+	o->prep.window = 9;
+	o->ensemble = 1;
+	o->min_epochs = 0;
+	o->smooth = 1.0;
+	o->dropout = 0;
+	o->epochs = 100;
+	o->batch_size = 32;
+	o->learning_rate = 0.01;
+	o->test_fraction = 0.15;
+	o->validation_fraction = 0;
+	o->patience = 0;
+	o->seed = 42;
+}
 
 /* ceil() that does not turn 0.15 * 20 = 3.0000000000000004 into 4. */
 static int
@@ -54,11 +80,15 @@ LayoutTrain(TrainWork *tw, const sf_arch *arch, const sf_train_opts *opts,
 	size_t		n_params = sf_param_count(arch);
 
 	sf_net_layout(&tw->net, arch, opts->batch_size, 1, ws);
-	tw->scaled = SF_TAKE(ws, n_values);
+	tw->z = sf_ws_take(ws, (size_t) n_values, sizeof(double));
+	tw->prep_work = sf_ws_take(ws, sf_prep_fit_bytes(n_values), 1);
 	tw->grad = SF_TAKE(ws, n_params);
 	tw->adam_m = SF_TAKE(ws, n_params);
 	tw->adam_v = SF_TAKE(ws, n_params);
 	tw->best = opts->patience > 0 ? SF_TAKE(ws, n_params) : NULL;
+	tw->loss = sf_ws_take(ws, (size_t) opts->epochs, sizeof(double));
+	tw->val = sf_ws_take(ws, (size_t) opts->epochs, sizeof(double));
+	tw->ran = sf_ws_take(ws, (size_t) opts->epochs, sizeof(int));
 }
 
 size_t
@@ -80,31 +110,40 @@ AttachTrain(TrainWork *tw, const sf_arch *arch, const sf_train_opts *opts,
 	LayoutTrain(tw, arch, opts, n_values, &ws);
 }
 
-/* Copy B windows starting at window `first` into the net's input buffers. */
+/*
+ * Copy B windows starting at window `first` into the net's input buffers,
+ * each with its target measured from the window's level (sf_prep.c).
+ */
 static void
-LoadBatch(sf_net *net, const sf_real *scaled, int first, int B)
+LoadBatch(TrainWork *tw, int first, int B)
 {
+	sf_net	   *net = &tw->net;
 	int			T = net->arch->window;
+	const double *z = tw->z + first;
+	double		scale = tw->model->prep.scale;
 
-	for (int t = 0; t < T; t++)
-		for (int b = 0; b < B; b++)
-			net->x0[t * B + b] = scaled[first + b + t];
 	for (int b = 0; b < B; b++)
-		net->y[b] = scaled[first + b + T];
+	{
+		double		level = sf_prep_level(tw->model, z + b, T);
+
+		for (int t = 0; t < T; t++)
+			net->x0[t * B + b] = (sf_real) ((z[b + t] - level) / scale);
+		net->y[b] = (sf_real) ((z[b + T] - level) / scale);
+	}
 }
 
 /* Mean squared error over windows [first, first + count), no dropout. */
 static double
-EvalLoss(sf_net *net, const sf_real *params, const sf_real *scaled,
-		 int first, int count)
+EvalLoss(TrainWork *tw, const sf_real *params, int first, int count)
 {
+	sf_net	   *net = &tw->net;
 	double		sum = 0;
 
 	for (int start = 0; start < count; start += net->cap)
 	{
 		int			B = count - start < net->cap ? count - start : net->cap;
 
-		LoadBatch(net, scaled, first + start, B);
+		LoadBatch(tw, first + start, B);
 		sf_net_forward(net, params, B, 0.0, NULL);
 		sum += sf_net_loss(net, B) * B;
 	}
@@ -116,34 +155,45 @@ CheckOpts(const sf_train_opts *o)
 {
 	if (!(o->dropout >= 0 && o->dropout < 1))
 		return SF_EINVAL;
+	if (!(o->smooth > 0 && o->smooth <= 1))
+		return SF_EINVAL;
 	if (o->epochs < 1 || o->epochs > SF_MAX_EPOCHS)
 		return SF_EINVAL;
 	if (o->batch_size < 1 || o->batch_size > SF_MAX_BATCH)
 		return SF_EINVAL;
 	if (!(o->learning_rate > 0 && o->learning_rate <= 10))
 		return SF_EINVAL;
-	if (o->patience < 0)
+	if (o->patience < 0 || o->min_epochs < 0)
+		return SF_EINVAL;
+	if (o->ensemble < 1 || o->ensemble > SF_MAX_MEMBERS)
 		return SF_EINVAL;
 	return SF_OK;
 }
 
 /*
- * One training run from a fresh initialisation drawn from seed: the epochs,
- * the validation losses and early stopping.  Leaves the kept weights in
- * model->params.
+ * One training run of member `member` from a fresh initialisation drawn from
+ * seed: the epochs, the validation losses and early stopping.  Early
+ * stopping watches an exponentially smoothed validation loss (weight
+ * opts->smooth on the newest epoch), never stops before opts->min_epochs,
+ * and keeps the weights of the epoch with the best smoothed loss.  Leaves
+ * the kept weights in the member's params and its per-epoch losses in
+ * tw->loss and tw->val.
  */
 static void
-TrainAttempt(sf_model *model, const sf_train_opts *opts, const sf_split *split,
-			 TrainWork *tw, uint64_t seed, sf_train_result *result,
-			 const sf_hooks *hooks)
+TrainAttempt(sf_model *model, int member, const sf_train_opts *opts,
+			 const sf_split *split, TrainWork *tw, uint64_t seed,
+			 sf_train_result *result, const sf_hooks *hooks)
 {
 	size_t		n_params = sf_param_count(&model->arch);
+	sf_real    *params = model->params + (size_t) member * n_params;
+	int			stopping = opts->patience > 0 && split->n_val > 0;
 	sf_adam		adam;
 	sf_rng		drop_rng;
-	double		best_val = INFINITY;
+	double		best_val = INFINITY,
+				smoothed = NAN;
 	int			since_best = 0;
 
-	sf_model_init_params(model, seed);
+	sf_model_init_member(model, member, seed);
 	sf_adam_init(&adam, opts->learning_rate, tw->adam_m, tw->adam_v, n_params);
 	sf_rng_seed(&drop_rng, seed ^ UINT64_C(0xD1B54A32D192ED03));
 	result->epochs_run = 0;
@@ -161,51 +211,50 @@ TrainAttempt(sf_model *model, const sf_train_opts *opts, const sf_split *split,
 
 			if (hooks && hooks->tick)
 				hooks->tick(hooks->ctx);
-			LoadBatch(&tw->net, tw->scaled, start, B);
-			sf_net_prepare(&tw->net, model->params);
-			sf_net_forward(&tw->net, model->params, B, opts->dropout, &drop_rng);
+			LoadBatch(tw, start, B);
+			sf_net_prepare(&tw->net, params);
+			sf_net_forward(&tw->net, params, B, opts->dropout, &drop_rng);
 			sum += sf_net_loss(&tw->net, B) * B;
-			sf_net_backward(&tw->net, model->params, B, tw->grad);
-			sf_adam_step(&adam, model->params, tw->grad, n_params);
+			sf_net_backward(&tw->net, params, B, tw->grad);
+			sf_adam_step(&adam, params, tw->grad, n_params);
 		}
-		result->loss[epoch] = sum / split->n_train;
+		tw->loss[epoch] = sum / split->n_train;
 		result->epochs_run = epoch + 1;
-		if (opts->patience == 0 || split->n_val == 0)
+		if (!stopping)
 			result->best_epoch = epoch + 1;
 
 		if (split->n_val > 0)
 		{
-			sf_net_prepare(&tw->net, model->params);
-			val = EvalLoss(&tw->net, model->params, tw->scaled, split->n_train,
-						   split->n_val);
-			if (result->val_loss)
-				result->val_loss[epoch] = val;
+			sf_net_prepare(&tw->net, params);
+			val = EvalLoss(tw, params, split->n_train, split->n_val);
+			tw->val[epoch] = val;
 		}
 		if (hooks && hooks->epoch)
-			hooks->epoch(hooks->ctx, epoch + 1, result->loss[epoch], val);
+			hooks->epoch(hooks->ctx, epoch + 1, tw->loss[epoch], val);
 
-		if (opts->patience > 0 && split->n_val > 0)
+		if (stopping)
 		{
-			if (val < best_val)
+			smoothed = epoch == 0 ? val : opts->smooth * val + (1 - opts->smooth) * smoothed;
+			if (smoothed < best_val)
 			{
-				best_val = val;
+				best_val = smoothed;
 				since_best = 0;
-				memcpy(tw->best, model->params, n_params * sizeof(sf_real));
+				memcpy(tw->best, params, n_params * sizeof(sf_real));
 				result->best_epoch = epoch + 1;
 			}
-			else if (++since_best >= opts->patience)
+			else if (++since_best >= opts->patience && epoch + 1 >= opts->min_epochs)
 				break;
 		}
 	}
-	if (opts->patience > 0 && split->n_val > 0)
-		memcpy(model->params, tw->best, n_params * sizeof(sf_real));
+	if (stopping)
+		memcpy(params, tw->best, n_params * sizeof(sf_real));
 }
 
-/* Standard deviation of the predictions over windows [0, count), scaled. */
+/* Standard deviation of one member's predictions over windows [0, count). */
 static double
-PredictionSpread(sf_net *net, const sf_real *params, const sf_real *scaled,
-				 int count)
+PredictionSpread(TrainWork *tw, const sf_real *params, int count)
 {
+	sf_net	   *net = &tw->net;
 	double		sum = 0,
 				sum2 = 0;
 
@@ -214,7 +263,7 @@ PredictionSpread(sf_net *net, const sf_real *params, const sf_real *scaled,
 	{
 		int			B = count - start < net->cap ? count - start : net->cap;
 
-		LoadBatch(net, scaled, start, B);
+		LoadBatch(tw, start, B);
 		sf_net_forward(net, params, B, 0.0, NULL);
 		for (int b = 0; b < B; b++)
 		{
@@ -226,18 +275,22 @@ PredictionSpread(sf_net *net, const sf_real *params, const sf_real *scaled,
 	return sqrt(fmax(sum2 / count - sum * sum, 0));
 }
 
+/* Seeds: member 0 trains from the user's seed, member k from one derived. */
+#define MEMBER_SEED_STEP UINT64_C(0xBF58476D1CE4E5B9)
+#define RESTART_SEED_STEP UINT64_C(0x9E3779B97F4A7C15)
+
 int
 sf_train(sf_model *model, const sf_train_opts *opts, const double *series,
 		 int n_values, void *work, sf_train_result *result,
 		 const sf_hooks *hooks)
 {
 	const sf_arch *arch = &model->arch;
+	size_t		n_params = sf_param_count(arch);
 	sf_split	split;
 	TrainWork	tw;
-	double		lo,
-				hi;
 	int			rc,
-				n_fit_inputs;
+				n_fit_inputs,
+				best_sum = 0;
 
 	if (sf_arch_check(arch) != SF_OK || CheckOpts(opts) != SF_OK)
 		return SF_EINVAL;
@@ -251,44 +304,67 @@ sf_train(sf_model *model, const sf_train_opts *opts, const double *series,
 	if (rc != SF_OK)
 		return rc;
 
-	/* the scaler sees the inputs of the non-test windows only */
-	n_fit_inputs = split.n_train + split.n_val + arch->window - 1;
-	lo = hi = series[0];
-	for (int i = 1; i < n_fit_inputs; i++)
-	{
-		if (series[i] < lo)
-			lo = series[i];
-		if (series[i] > hi)
-			hi = series[i];
-	}
-	if (hi == lo)
-		hi = lo + fmax(1.0, fabs(lo) * 1e-9);	/* a constant series: any span */
-
+	/* the transform sees the inputs of the non-test windows only */
 	AttachTrain(&tw, arch, opts, n_values, work);
 	tw.net.hooks = hooks;
-	model->scale_min = lo;
-	model->scale_max = hi;
+	n_fit_inputs = split.n_train + split.n_val + arch->window - 1;
+	model->n_members = opts->ensemble;
+	rc = sf_prep_fit(model, &opts->prep, series, n_fit_inputs, tw.prep_work);
+	if (rc != SF_OK)
+		return rc;
+	tw.model = model;
 	for (int i = 0; i < n_values; i++)
-		tw.scaled[i] = (sf_real) ((series[i] - lo) / (hi - lo));
+		tw.z[i] = sf_prep_in(model, series[i], i);
 
-	/*
-	 * With lr 0.01 a few initialisations let every ReLU of the head die
-	 * within the first epochs, and the network then predicts a constant for
-	 * good.  Such a run is detected on the training windows (no leakage)
-	 * and started again from a seed derived from the user's, so the outcome
-	 * still depends on the seed alone.
-	 */
-	result->restarts = 0;
-	for (int attempt = 0; attempt <= SF_MAX_RESTARTS; attempt++)
+	for (int e = 0; e < opts->epochs; e++)
 	{
-		uint64_t	seed = opts->seed + (uint64_t) attempt * UINT64_C(0x9E3779B97F4A7C15);
-
-		TrainAttempt(model, opts, &split, &tw, seed, result, hooks);
-		if (attempt == SF_MAX_RESTARTS ||
-			PredictionSpread(&tw.net, model->params, tw.scaled, split.n_train) > SF_DEAD_SPREAD)
-			break;
-		result->restarts++;
+		result->loss[e] = 0;
+		if (result->val_loss)
+			result->val_loss[e] = 0;
+		tw.ran[e] = 0;
 	}
+	result->restarts = 0;
+	for (int k = 0; k < opts->ensemble; k++)
+	{
+		sf_train_result member;
+
+		/*
+		 * With lr 0.01 a few initialisations let every ReLU of the head die
+		 * within the first epochs, and the network then predicts a constant
+		 * for good.  Such a run is detected on the training windows (no
+		 * leakage) and started again from a seed derived from the user's,
+		 * so the outcome still depends on the seed alone.
+		 */
+		for (int attempt = 0; attempt <= SF_MAX_RESTARTS; attempt++)
+		{
+			uint64_t	seed = opts->seed + (uint64_t) k * MEMBER_SEED_STEP +
+				(uint64_t) attempt * RESTART_SEED_STEP;
+
+			TrainAttempt(model, k, opts, &split, &tw, seed, &member, hooks);
+			if (attempt == SF_MAX_RESTARTS ||
+				PredictionSpread(&tw, model->params + (size_t) k * n_params,
+								 split.n_train) > SF_DEAD_SPREAD)
+				break;
+			result->restarts++;
+		}
+		for (int e = 0; e < member.epochs_run; e++)
+		{
+			result->loss[e] += tw.loss[e];
+			if (result->val_loss && split.n_val > 0)
+				result->val_loss[e] += tw.val[e];
+			tw.ran[e]++;
+		}
+		best_sum += member.best_epoch;
+	}
+	result->epochs_run = 0;
+	for (int e = 0; e < opts->epochs && tw.ran[e] > 0; e++)
+	{
+		result->loss[e] /= tw.ran[e];
+		if (result->val_loss)
+			result->val_loss[e] /= tw.ran[e];
+		result->epochs_run = e + 1;
+	}
+	result->best_epoch = (best_sum + opts->ensemble / 2) / opts->ensemble;
 	return SF_OK;
 }
 

@@ -57,7 +57,7 @@ test_json_round_trip(void)
 		sf_arch		a = make_arch(kind, 9, 8, kind == SF_GRU ? 2 : 1, 2, head2);
 		size_t		P = sf_param_count(&a);
 		const char *extra = "\"metrics\": {\"r2\": 0.5, \"n\": [1, 2, {\"x\": null}]}, \"note\": \"caf\\u00e9 \\\"q\\\"\"";
-		size_t		cap = sf_export_json_bytes(&a, strlen(extra));
+		size_t		cap = sf_export_json_bytes(&a, 1, strlen(extra));
 		char	   *doc = xmalloc(cap + 64);
 		char		err[SF_JSON_ERRLEN];
 		sf_model	m,
@@ -249,7 +249,7 @@ test_json_hand(void)
 					h,
 					x0 = 0.25,
 					x1 = 0.5;
-		void	   *work = xmalloc(sf_infer_bytes(&m.arch, SF_INFER_CHUNK));
+		void	   *work = xmalloc(sf_infer_bytes(&m.arch, 1, SF_INFER_CHUNK));
 		int			i;
 
 		if (m.arch.kind != SF_RNN || m.arch.window != 2 || m.arch.hidden != 1 ||
@@ -268,7 +268,7 @@ test_json_hand(void)
 			/* (35 - 10) / 100 = 0.25, (60 - 10) / 100 = 0.5 */
 			h = tanh(2 * x0 + 0.1 - 0.125);
 			h = tanh(2 * x1 + 0.1 - 0.5 * h - 0.125);
-			sf_predict_windows(&m, series, 1, &pred, work, NULL);
+			sf_predict_windows(&m, series, 0, 1, &pred, work, NULL);
 			if (!(fabs(pred - ((1.5 * h + 0.25) * 100 + 10)) < 1e-4))
 				uc_fail(&c, "prediction %.9g, by hand %.9g", pred,
 						(1.5 * h + 0.25) * 100 + 10);

@@ -478,7 +478,7 @@ test_predict_forecast(void)
 		sf_real    *x = xmalloc(sizeof(sf_real) * (size_t) n_windows * a.window);
 		sf_real    *y = xmalloc(sizeof(sf_real) * (size_t) n_windows);
 		sf_real    *bp = xmalloc(sizeof(sf_real) * (size_t) n_windows);
-		void	   *iwork = xmalloc(sf_infer_bytes(&a, SF_INFER_CHUNK));
+		void	   *iwork = xmalloc(sf_infer_bytes(&a, 1, SF_INFER_CHUNK));
 		void	   *bwork = xmalloc(sf_batch_bytes(&a, n_windows));
 		double		range,
 					worst = 0.0;
@@ -506,7 +506,7 @@ test_predict_forecast(void)
 				 label, n_windows);
 		for (i = 0; i < n_windows; i++)
 			pred[i] = NAN;
-		sf_predict_windows(&m, series, n_windows, pred, iwork, NULL);
+		sf_predict_windows(&m, series, 0, n_windows, pred, iwork, NULL);
 		for (i = 0; i < n_windows; i++)
 		{
 			for (t = 0; t < a.window; t++)
@@ -545,12 +545,12 @@ test_predict_forecast(void)
 		/* The same again window by window: chunking must not matter. */
 		for (i = 0; i < n_windows; i += 97)
 		{
-			sf_predict_windows(&m, series + i, 1, one, iwork, NULL);
+			sf_predict_windows(&m, series + i, 0, 1, one, iwork, NULL);
 			if (!(fabs(one[0] - pred[i]) <= 1e-6 * range))
 				uc_fail(&c, "window %d alone %.9g, in bulk %.9g", i, one[0],
 						pred[i]);
 		}
-		sf_predict_windows(&m, series, n_windows, pred2, iwork, NULL);
+		sf_predict_windows(&m, series, 0, n_windows, pred2, iwork, NULL);
 		if (memcmp(pred, pred2, sizeof(double) * (size_t) n_windows) != 0)
 			uc_fail(&c, "two calls give different predictions");
 		uc_note(&c, "worst abs err %.2g of range %g", worst, range);
@@ -560,13 +560,13 @@ test_predict_forecast(void)
 				 label);
 		for (h = 0; h < horizon; h++)
 			fc[h] = NAN;
-		sf_forecast(&m, series + n - a.window, horizon, fc, iwork, NULL);
-		sf_predict_windows(&m, series + n - a.window, 1, one, iwork, NULL);
+		sf_forecast(&m, series + n - a.window, 0, horizon, fc, iwork, NULL);
+		sf_predict_windows(&m, series + n - a.window, 0, 1, one, iwork, NULL);
 		if (!(fabs(fc[0] - one[0]) <= 1e-6 * range))
 			uc_fail(&c, "step 1 %.12g, predict of the same window %.12g",
 					fc[0], one[0]);
 		/* The window before it is in the bulk predictions. */
-		sf_forecast(&m, series + n - a.window - 1, 1, one, iwork, NULL);
+		sf_forecast(&m, series + n - a.window - 1, 0, 1, one, iwork, NULL);
 		if (!(fabs(one[0] - pred[n_windows - 1]) <= 1e-6 * range))
 			uc_fail(&c, "one step from window %d: %.12g, predict %.12g",
 					n_windows - 1, one[0], pred[n_windows - 1]);
@@ -575,7 +575,7 @@ test_predict_forecast(void)
 			series[n + h] = fc[h];
 		for (h = 1; h < horizon; h++)
 		{
-			sf_predict_windows(&m, series + n - a.window + h, 1, one, iwork, NULL);
+			sf_predict_windows(&m, series + n - a.window + h, 0, 1, one, iwork, NULL);
 			if (!(fabs(one[0] - fc[h]) <= 1e-6 * range))
 				uc_fail(&c, "step %d: forecast %.12g, predict of the window "
 						"extended by the forecasts %.12g", h + 1, fc[h], one[0]);
@@ -598,10 +598,10 @@ test_predict_forecast(void)
 
 			uc_begin(&c, "forecast_from %s: %d origins x %d steps agree with sf_forecast",
 					 label, count, hz);
-			sf_forecast_from(&m, series, first, count, hz, many, iwork, &hooks);
+			sf_forecast_from(&m, series, 0, first, count, hz, many, iwork, &hooks);
 			for (k = 0; k < count; k++)
 			{
-				sf_forecast(&m, series + first + k, hz, single, iwork, NULL);
+				sf_forecast(&m, series + first + k, 0, hz, single, iwork, NULL);
 				for (h = 0; h < hz; h++)
 					if (!(fabs(many[k * hz + h] - single[h]) <= 1e-6 * range))
 						uc_fail(&c, "origin %d step %d: %.9g, alone %.9g", k,
@@ -619,7 +619,7 @@ test_predict_forecast(void)
 			sf_hooks	hooks = {NULL, NULL, NULL};
 
 			uc_begin(&c, "forecast %s: empty hooks give the same numbers", label);
-			sf_forecast(&m, series + n - a.window, horizon, fc2, iwork, &hooks);
+			sf_forecast(&m, series + n - a.window, 0, horizon, fc2, iwork, &hooks);
 			if (memcmp(fc, fc2, sizeof(double) * (size_t) horizon) != 0)
 				uc_fail(&c, "forecast differs with hooks {NULL}");
 			uc_end(&c);

@@ -15,15 +15,7 @@ default_opts(void)
 {
 	sf_train_opts o;
 
-	memset(&o, 0, sizeof(o));
-	o.dropout = 0.0;
-	o.epochs = 100;
-	o.batch_size = 32;
-	o.learning_rate = 0.01;
-	o.test_fraction = 0.15;
-	o.validation_fraction = 0.0;
-	o.patience = 0;
-	o.seed = 42;
+	sf_train_opts_tutorial(&o);
 	return o;
 }
 
@@ -770,7 +762,7 @@ test_restarts(void)
 	double	   *series = weekly_series(n, 0.0);
 	size_t		P = sf_param_count(&arch);
 	double	   *pred = xmalloc(sizeof(double) * (size_t) n);
-	void	   *iw = xmalloc(sf_infer_bytes(&arch, SF_INFER_CHUNK));
+	void	   *iw = xmalloc(sf_infer_bytes(&arch, 1, SF_INFER_CHUNK));
 	sf_split	s;
 	unit_case	c;
 	int			restarted = 0,
@@ -808,7 +800,7 @@ test_restarts(void)
 							sd;
 				int			i;
 
-				sf_predict_windows(&a.model, series, s.n_train, pred, iw, NULL);
+				sf_predict_windows(&a.model, series, 0, s.n_train, pred, iw, NULL);
 				for (i = 0; i < s.n_train; i++)
 				{
 					double		v = (pred[i] - a.model.scale_min) / range;
@@ -880,8 +872,8 @@ test_learning(void)
 		uc_begin(&c, "learning %s: held-out R^2 >= 0.8 in original units",
 				 sf_kind_name(kind));
 		pred = xmalloc(sizeof(double) * (size_t) s.n_test);
-		iw = xmalloc(sf_infer_bytes(&arch, SF_INFER_CHUNK));
-		sf_predict_windows(&r.model, series + s.n_train, s.n_test, pred, iw, NULL);
+		iw = xmalloc(sf_infer_bytes(&arch, 1, SF_INFER_CHUNK));
+		sf_predict_windows(&r.model, series + s.n_train, 0, s.n_test, pred, iw, NULL);
 		sf_score(series + s.n_train + arch.window, pred, s.n_test, &sc);
 		if (sc.n != s.n_test || !(sc.r2 >= 0.8))
 			uc_fail(&c, "n %d r2 %.4f rmse %.4f", sc.n, sc.r2, sc.rmse);

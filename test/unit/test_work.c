@@ -86,14 +86,14 @@ check_arch(const sf_arch *a, int offset)
 		uc_fail(&c, "sf_batch_loss wrote %ld bytes past sf_batch_bytes", at + 1);
 	free(g.raw);
 
-	guard_alloc(&g, sf_infer_bytes(a, SF_INFER_CHUNK), offset);
-	sf_predict_windows(&m, series, n - a->window, pred, g.work, NULL);
+	guard_alloc(&g, sf_infer_bytes(a, 1, SF_INFER_CHUNK), offset);
+	sf_predict_windows(&m, series, 0, n - a->window, pred, g.work, NULL);
 	if ((at = guard_check(&g)) >= 0)
 		uc_fail(&c, "sf_predict_windows wrote past sf_infer_bytes (byte %ld)", at);
-	sf_forecast(&m, series, 40, pred, g.work, NULL);
+	sf_forecast(&m, series, 0, 40, pred, g.work, NULL);
 	if ((at = guard_check(&g)) >= 0)
 		uc_fail(&c, "sf_forecast wrote past sf_infer_bytes (byte %ld)", at);
-	sf_forecast_from(&m, series, 3, 300, 3, pred, g.work, NULL);
+	sf_forecast_from(&m, series, 0, 3, 300, 3, pred, g.work, NULL);
 	if ((at = guard_check(&g)) >= 0)
 		uc_fail(&c, "sf_forecast_from wrote past sf_infer_bytes (byte %ld)", at);
 	free(g.raw);
@@ -105,7 +105,7 @@ check_arch(const sf_arch *a, int offset)
 					val[3];
 		int			rc;
 
-		memset(&o, 0, sizeof(o));
+		sf_train_opts_tutorial(&o);
 		o.dropout = 0.2;
 		o.epochs = 3;
 		o.batch_size = 33;
