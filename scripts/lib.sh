@@ -8,7 +8,9 @@ export SEQFORECAST_ROOT
 
 # PostgreSQL 15's own binaries come first, so that psql, pg_ctl and pg_config
 # are those of the server we build for even when several versions are installed.
-PGBIN=/usr/lib/postgresql/15/bin
+# SEQFORECAST_PGBIN points at another installation's bin directory (a private,
+# relocated copy, say, so that a test run installs the extension there).
+PGBIN=${SEQFORECAST_PGBIN:-/usr/lib/postgresql/15/bin}
 export PATH="$PGBIN:$PATH"
 export PG_CONFIG="${PG_CONFIG:-$PGBIN/pg_config}"
 

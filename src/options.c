@@ -25,7 +25,7 @@
 static const char *const option_keys =
 "name, preset, window, hidden, layers, dropout, head, epochs, batch_size, "
 "learning_rate, test_fraction, validation_fraction, patience, min_epochs, "
-"seed, season, normalize, deseasonalize, ensemble, on_short";
+"seed, season, normalize, deseasonalize, level, ensemble, on_short";
 
 static void ResolveOptions(SfOptions *opts, bool have_validation);
 
@@ -154,10 +154,11 @@ SetDefaults(SfOptions *opts, int kind)
 	sf_train_opts_tutorial(&opts->train);
 	opts->season = 7;
 	opts->skip_short = false;
-	opts->train.prep.norm = SF_NORM_AUTO;
+	opts->train.prep.norm = SF_NORM_WINDOW;
 	opts->train.prep.deseasonalize = SF_DESEASON_AUTO;
 	opts->train.ensemble = 3;
-	opts->train.min_epochs = 0;
+	opts->train.learning_rate = 0.001;
+	opts->train.min_epochs = 20;
 	opts->train.smooth = 0.3;
 }
 
@@ -172,11 +173,12 @@ SetTutorial(SfOptions *opts)
 	opts->preset = "tutorial";
 	opts->arch.window = 9;
 	opts->window_given = true;
-	opts->train.prep.norm = SF_NORM_MINMAX;
-	opts->train.prep.deseasonalize = SF_DESEASON_NONE;
-	opts->train.ensemble = 1;
-	opts->train.min_epochs = 0;
-	opts->train.smooth = 1.0;
+	opts->arch.hidden = 32;
+	opts->arch.layers = 1;
+	opts->arch.n_head = 2;
+	opts->arch.head[0] = 16;
+	opts->arch.head[1] = 8;
+	sf_train_opts_tutorial(&opts->train);
 }
 
 /* The default window for a season: two seasons, at least 9 values. */
@@ -421,13 +423,14 @@ OptionsToJson(const SfOptions *opts)
 		appendStringInfoString(&s, "null");
 	appendStringInfo(&s, ", \"min_epochs\": %d, \"seed\": " UINT64_FORMAT
 					 ", \"season\": %d, \"normalize\": \"%s\", \"deseasonalize\": %s"
-					 ", \"ensemble\": %d, \"on_short\": \"%s\"",
+					 ", \"level\": %d, \"ensemble\": %d, \"on_short\": \"%s\"",
 					 opts->train.min_epochs, opts->train.seed, opts->season,
 					 opts->train.prep.norm == SF_NORM_AUTO ? "auto" :
 					 sf_norm_name(opts->train.prep.norm),
 					 opts->train.prep.deseasonalize == SF_DESEASON_AUTO ? "\"auto\"" :
 					 opts->train.prep.deseasonalize == SF_DESEASON_ALWAYS ? "true" : "false",
-					 opts->train.ensemble, opts->skip_short ? "skip" : "error");
+					 opts->train.prep.level, opts->train.ensemble,
+					 opts->skip_short ? "skip" : "error");
 	if (opts->preset)
 		appendStringInfo(&s, ", \"preset\": \"%s\"", opts->preset);
 	appendStringInfoChar(&s, '}');

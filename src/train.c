@@ -238,7 +238,8 @@ AppendScore(StringInfo s, const char *key, double v)
  */
 static void
 ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
-			 const double *series, const sf_split *split, void *work)
+			 const double *series, const sf_split *split, double scale,
+			 void *work)
 {
 	int			first = split->n_train + split->n_val;
 	int			nt = split->n_test;
@@ -255,6 +256,8 @@ ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
 	AppendScore(metrics, "rmse", sc.rmse);
 	AppendScore(metrics, "mae", sc.mae);
 	AppendScore(metrics, "mape", sc.mape);
+	AppendScore(metrics, "smape", sc.smape);
+	AppendScore(metrics, "mase", sc.mae / scale);
 
 	for (int i = 0; i < nt; i++)
 		base[i] = series[first + i + T - 1];
@@ -270,18 +273,81 @@ ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
 	}
 	AppendScore(metrics, "seasonal_naive_r2", seasonal_ok ? sc.r2 : NAN);
 	AppendScore(metrics, "seasonal_naive_rmse", seasonal_ok ? sc.rmse : NAN);
+	AppendScore(metrics, "seasonal_naive_mase", seasonal_ok ? sc.mae / scale : NAN);
 }
+
+/*
+ * The scale of MASE: the mean absolute error of the seasonal-naive forecast
+ * (lag season, or 1 when the part is too short for it) over the part of the
+ * series the model was fitted on.  NaN when that error is 0.
+ */
+static double
+MaseScale(const double *series, int n_fit, int season)
+{
+	int			lag = season < n_fit ? season : 1;
+	double		s = 0;
+
+	if (n_fit <= lag)
+		return NAN;
+	for (int i = lag; i < n_fit; i++)
+		s += fabs(series[i] - series[i - lag]);
+	s /= n_fit - lag;
+	return s > 0 ? s : NAN;
+}
+
+/*
+ * The conformal radius of step h (0-based) from the errors err[k][h] of the
+ * origins k of parity `parity` (-1: every origin).  With fewer than
+ * POOL_BELOW errors at that step, the quantile of so few would be too
+ * narrow: the errors of every step are pooled instead, each scaled to step h
+ * by the square root of the ratio of the steps (a random walk's growth).
+ */
+#define POOL_BELOW 20
+
+static double
+StepRadius(const double *err, int nt, int steps, int h, int parity)
+{
+	double	   *e = palloc(sizeof(double) * (size_t) nt * steps);
+	int			n = 0;
+	double		r;
+
+	for (int k = 0; k + h < nt; k++)
+		if (parity < 0 || k % 2 == parity)
+			e[n++] = err[(size_t) k * steps + h];
+	if (n < POOL_BELOW)
+	{
+		n = 0;
+		for (int k = 0; k < nt; k++)
+			for (int j = 0; j < steps; j++)
+				if (k + j < nt && (parity < 0 || k % 2 == parity))
+					e[n++] = err[(size_t) k * steps + j] * sqrt((h + 1.0) / (j + 1.0));
+	}
+	r = sf_conformal_radius(e, n, INTERVAL_COVERAGE);
+	pfree(e);
+	return r;
+}
+
+/* What the recursive forecasts from the held-out origins measure. */
+typedef struct HoldoutSteps
+{
+	int			steps;			/* forecast steps with errors */
+	double		radius[INTERVAL_MAX_STEPS];	/* split-conformal, all origins */
+	double		mase[INTERVAL_MAX_STEPS];	/* mean error per step / scale */
+	double		coverage;		/* cross-fitted coverage, all steps */
+} HoldoutSteps;
 
 /*
  * Split-conformal radii for each forecast step h: recursive forecasts from
  * the held-out origins, scored against the values h steps on.  A long
  * held-out part uses its last INTERVAL_MAX_ORIGINS origins per step: the
- * quantile is well settled by then and the cost stays bounded.  Returns the
- * number of steps.
+ * quantile is well settled by then and the cost stays bounded.  The same
+ * errors give MASE per step and an honest estimate of the intervals'
+ * coverage: the radius fitted on the even origins is tried on the odd ones
+ * and the other way round, so no error judges an interval it helped to fit.
  */
-static int
-IntervalRadii(const SfModel *m, const double *series, const sf_split *split,
-			  double *radius, void *work)
+static void
+ScoreSteps(const SfModel *m, const double *series, const sf_split *split,
+		   double scale, HoldoutSteps *hs, void *work)
 {
 	int			steps = Min(split->n_test, INTERVAL_MAX_STEPS);
 	int			nt = Min(split->n_test, INTERVAL_MAX_ORIGINS + steps);
@@ -289,22 +355,47 @@ IntervalRadii(const SfModel *m, const double *series, const sf_split *split,
 	int			T = m->core.arch.window;
 	double	   *fc;
 	double	   *err;
+	int64		inside = 0,
+				tried = 0;
 
+	hs->steps = steps;
+	hs->coverage = NAN;
 	if (steps < 1)
-		return 0;
+		return;
 	fc = palloc(sizeof(double) * nt * steps);
-	err = palloc(sizeof(double) * nt);
+	err = palloc(sizeof(double) * nt * steps);
 	sf_forecast_from(&m->core, series, 0, first, nt, steps, fc, work, &InterruptHooks);
+
+	/* origin k's (h+1)-step forecast is for value first + k + T + h */
+	for (int k = 0; k < nt; k++)
+		for (int h = 0; h < steps; h++)
+			err[(size_t) k * steps + h] = k + h < nt ?
+				fabs(series[first + k + T + h] - fc[(size_t) k * steps + h]) : NAN;
+
 	for (int h = 0; h < steps; h++)
 	{
+		double		sum = 0,
+					r_half[2];
 		int			count = 0;
 
-		/* origin k's (h+1)-step forecast is for value first + k + T + h */
 		for (int k = 0; k + h < nt; k++)
-			err[count++] = fabs(series[first + k + T + h] - fc[(size_t) k * steps + h]);
-		radius[h] = sf_conformal_radius(err, count, INTERVAL_COVERAGE);
+			sum += err[(size_t) k * steps + h], count++;
+		hs->mase[h] = sum / count / scale;
+		hs->radius[h] = StepRadius(err, nt, steps, h, -1);
+		r_half[0] = StepRadius(err, nt, steps, h, 0);
+		r_half[1] = StepRadius(err, nt, steps, h, 1);
+		for (int k = 0; k + h < nt; k++)
+		{
+			double		r = r_half[1 - k % 2];
+
+			if (isnan(r))
+				continue;
+			inside += err[(size_t) k * steps + h] <= r;
+			tried++;
+		}
 	}
-	return steps;
+	if (tried > 0)
+		hs->coverage = (double) inside / tried;
 }
 
 /*
@@ -324,7 +415,7 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 				infer_bytes;
 	void	   *work;
 	double	   *series;
-	double		radius[INTERVAL_MAX_STEPS];
+	HoldoutSteps hs;
 	int			n_radius = 0;
 	Progress	progress;
 	sf_hooks	hooks = {&progress, InterruptTick, ReportEpoch};
@@ -416,17 +507,34 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	AppendScore(&meta, "final_loss", result.loss[result.epochs_run - 1]);
 	if (result.val_loss)
 		AppendScore(&meta, "best_val_loss", result.val_loss[result.best_epoch - 1]);
+	appendStringInfo(&meta, ", \"ensemble\": %d, \"normalization\": \"%s\", \"seasonal_indices\": %s",
+					 m.core.n_members, sf_norm_name(m.core.prep.norm),
+					 m.core.prep.season > 0 ? "true" : "false");
 	if (split.n_test > 0)
 	{
-		ScoreHoldout(&meta, &m, o, series, &split, work);
-		n_radius = IntervalRadii(&m, series, &split, radius, work);
-		appendStringInfo(&meta, ", \"interval_coverage\": %g, \"interval_steps\": %d",
+		double		scale = MaseScale(series, split.n_train + split.n_val + o->arch.window,
+									  o->season);
+
+		ScoreHoldout(&meta, &m, o, series, &split, scale, work);
+		ScoreSteps(&m, series, &split, scale, &hs, work);
+		n_radius = hs.steps;
+		appendStringInfoString(&meta, ", \"mase_by_step\": [");
+		for (int h = 0; h < hs.steps; h++)
+		{
+			if (h)
+				appendStringInfoString(&meta, ", ");
+			AppendFloat(&meta, hs.mase[h]);
+		}
+		appendStringInfoChar(&meta, ']');
+		AppendScore(&meta, "interval_coverage", hs.coverage);
+		appendStringInfo(&meta, ", \"interval_level\": %g, \"interval_steps\": %d",
 						 INTERVAL_COVERAGE, n_radius);
 	}
 	else
 	{
 		static const char *const keys[] = {"r2", "rmse", "mae", "mape",
-		"naive_r2", "seasonal_naive_r2"};
+			"smape", "mase", "naive_r2", "seasonal_naive_r2",
+		"seasonal_naive_mase"};
 
 		for (size_t i = 0; i < lengthof(keys); i++)
 			appendStringInfo(&meta, ", \"%s\": null", keys[i]);
@@ -457,7 +565,7 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	MemoryContextSwitchTo(caller);
 	blob = EncodeModel(&m.core, series + n - o->arch.window, o->arch.window,
 					   m.core.prep.season ? (n - o->arch.window) % m.core.prep.season : 0,
-					   radius, n_radius, meta.data);
+					   hs.radius, n_radius, meta.data);
 	MemoryContextDelete(trainctx);
 	return blob;
 }

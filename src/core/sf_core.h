@@ -354,6 +354,7 @@ typedef struct sf_scores
 	double		rmse;
 	double		mae;
 	double		mape;			/* percent; NaN when every actual is 0 */
+	double		smape;			/* percent, 200 |e| / (|a| + |f|); 0/0 = 0 */
 } sf_scores;
 
 extern void sf_score(const double *actual, const double *pred, int n,

@@ -16,13 +16,14 @@ sf_score(const double *actual, const double *pred, int n, sf_scores *out)
 				ss_tot = 0,
 				ss_res = 0,
 				abs_sum = 0,
-				ape_sum = 0;
+				ape_sum = 0,
+				sape_sum = 0;
 	int			ape_n = 0;
 
 	out->n = n;
 	if (n <= 0)
 	{
-		out->r2 = out->rmse = out->mae = out->mape = NAN;
+		out->r2 = out->rmse = out->mae = out->mape = out->smape = NAN;
 		return;
 	}
 	for (int i = 0; i < n; i++)
@@ -35,6 +36,8 @@ sf_score(const double *actual, const double *pred, int n, sf_scores *out)
 		ss_res += e * e;
 		ss_tot += (actual[i] - mean) * (actual[i] - mean);
 		abs_sum += fabs(e);
+		if (fabs(actual[i]) + fabs(pred[i]) > 0)
+			sape_sum += 2.0 * fabs(e) / (fabs(actual[i]) + fabs(pred[i]));
 		if (actual[i] != 0)
 		{
 			ape_sum += fabs(e / actual[i]);
@@ -45,6 +48,7 @@ sf_score(const double *actual, const double *pred, int n, sf_scores *out)
 	out->rmse = sqrt(ss_res / n);
 	out->mae = abs_sum / n;
 	out->mape = ape_n > 0 ? 100.0 * ape_sum / ape_n : NAN;
+	out->smape = 100.0 * sape_sum / n;
 }
 
 static int
