@@ -116,9 +116,9 @@ SELECT throws_ok(format('SELECT * FROM seq_forecast(%s::bigint, 3)', :a1),
 SELECT throws_ok($$SELECT * FROM seq_forecast('cit-nowhere', 3)$$,
                  '0A000', 'cannot look up model "cit-nowhere" inside a Citus task started on another node',
                  'a name this node does not have is refused too, not "does not exist"');
-SELECT throws_ok($$SELECT * FROM seq_predict('cit-a', ARRAY[1,2,3,4,5,6,7,8,9,10,11,12]::float8[])$$,
+SELECT throws_ok($$SELECT * FROM seq_predict('cit-a', ARRAY(SELECT 100 + mod(i, 7) FROM generate_series(1, 60) AS i)::float8[])$$,
                  '0A000', NULL, 'seq_predict by name in a task is refused');
-SELECT throws_ok(format('SELECT * FROM seq_evaluate(%s::bigint, ARRAY[1,2,3,4,5,6,7,8,9,10,11,12]::float8[])', :a2),
+SELECT throws_ok(format('SELECT * FROM seq_evaluate(%s::bigint, ARRAY(SELECT 100 + mod(i, 7) FROM generate_series(1, 60) AS i)::float8[])', :a2),
                  '0A000', NULL, 'seq_evaluate by id in a task is refused');
 SELECT throws_ok($$SELECT seq_plot('cit-a')$$, '0A000', NULL,
                  'seq_plot by name in a task is refused');
@@ -155,7 +155,7 @@ SELECT is((SELECT count(*)::int FROM (VALUES (1), (2)) AS s(g)
           'CROSS JOIN LATERAL seq_forecast(x.m, h) works inside a task');
 SELECT lives_ok(format($$SELECT seq_model_export(%L::bytea)$$, :'blob'),
                 'seq_model_export from a serialized model works inside a task');
-SELECT is((SELECT count(*)::int FROM seq_predict(:'blob'::bytea, ARRAY[1,2,3,4,5,6,7,8,9,10,11,12]::float8[])) > 0,
+SELECT is((SELECT count(*)::int FROM seq_predict(:'blob'::bytea, ARRAY(SELECT 100 + mod(i, 7) FROM generate_series(1, 60) AS i)::float8[])) > 0,
           true, 'seq_predict from a serialized model works inside a task');
 
 -- Nothing of the refused calls is anywhere in seq_model.
