@@ -7,3 +7,90 @@
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION seqforecast UPDATE TO '1.1'" to load this file. \quit
+
+-- Distributed with Citus (issue 17) -----------------------------------------
+--
+-- Under Citus each node has its own seq_model.  Everything that writes it or
+-- looks a model up by id or name refuses to run inside a Citus task started
+-- on another node (SQLSTATE 0A000; README, "Distributed with Citus").  The C
+-- functions check for themselves; seq_model_drop and seq_model_prune, in
+-- PL/pgSQL, call seq_citus_check first and are otherwise unchanged.
+
+CREATE FUNCTION @extschema@.seq_citus_check(action text, model bigint)
+RETURNS void AS 'MODULE_PATHNAME', 'seq_citus_check'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.seq_citus_check(action text, model text)
+RETURNS void AS 'MODULE_PATHNAME', 'seq_citus_check'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.seq_citus_check(text, bigint) IS 'raise SQLSTATE 0A000 when this backend runs a Citus task started on another node, where the model with this id must not be touched; action is drop or prune';
+COMMENT ON FUNCTION @extschema@.seq_citus_check(text, text) IS 'raise SQLSTATE 0A000 when this backend runs a Citus task started on another node, where the model with this name must not be touched; action is drop or prune';
+
+CREATE OR REPLACE FUNCTION @extschema@.seq_model_drop(id bigint)
+RETURNS bigint
+LANGUAGE plpgsql STRICT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dropped bigint;
+BEGIN
+    PERFORM @extschema@.seq_citus_check('drop', seq_model_drop.id);
+    DELETE FROM @extschema@.seq_model AS m WHERE m.id = seq_model_drop.id;
+    GET DIAGNOSTICS dropped = ROW_COUNT;
+    IF dropped = 0 THEN
+        RAISE EXCEPTION 'model % does not exist', seq_model_drop.id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN dropped;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.seq_model_drop(name text)
+RETURNS bigint
+LANGUAGE plpgsql STRICT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dropped bigint;
+BEGIN
+    PERFORM @extschema@.seq_citus_check('drop', seq_model_drop.name);
+    DELETE FROM @extschema@.seq_model AS m WHERE m.name = seq_model_drop.name;
+    GET DIAGNOSTICS dropped = ROW_COUNT;
+    IF dropped = 0 THEN
+        RAISE EXCEPTION 'model "%" does not exist', seq_model_drop.name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN dropped;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.seq_model_prune(name text, keep int)
+RETURNS bigint
+LANGUAGE plpgsql STRICT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dropped bigint;
+BEGIN
+    PERFORM @extschema@.seq_citus_check('prune', seq_model_prune.name);
+    IF keep < 0 THEN
+        RAISE EXCEPTION 'keep must be at least 0'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The value given was %s.', keep),
+                  HINT = 'Pass 0 to drop every version, or use seq_model_drop.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.seq_model AS m
+                   WHERE m.name = seq_model_prune.name) THEN
+        RAISE EXCEPTION 'model "%" does not exist', seq_model_prune.name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    DELETE FROM @extschema@.seq_model AS m
+    WHERE m.name = seq_model_prune.name
+      AND m.id NOT IN (SELECT k.id FROM @extschema@.seq_model AS k
+                       WHERE k.name = seq_model_prune.name
+                       ORDER BY k.id DESC
+                       LIMIT seq_model_prune.keep);
+    GET DIAGNOSTICS dropped = ROW_COUNT;
+    RETURN dropped;
+END
+$$;

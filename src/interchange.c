@@ -93,6 +93,8 @@ seq_model_import(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model name must not be empty")));
+	if (CitusTaskFromElsewhere())
+		RefuseInCitusTask(CITUS_STORE, name, 0);
 
 	text = JsonbToCString(NULL, &state->root, VARSIZE(state));
 	rc = sf_import_json(text, strlen(text), AllocImported, NULL, &model,

@@ -42,6 +42,16 @@ typedef struct SfModel
 	char	   *meta;			/* JSON text, NUL-terminated */
 } SfModel;
 
+/* What a Citus task may not do to seq_model (citus.c). */
+typedef enum CitusAccess
+{
+	CITUS_TRAIN,
+	CITUS_STORE,
+	CITUS_LOOKUP,
+	CITUS_DROP,
+	CITUS_PRUNE
+} CitusAccess;
+
 /* seqforecast.c */
 extern int	sf_max_memory_kb;
 extern bool sf_progress;
@@ -76,5 +86,10 @@ extern int64 StoreModel(Oid fn_oid, const char *name, bytea *blob);
 extern int64 StoreModelTimed(Oid fn_oid, const char *name, bytea *blob,
 							 double train_seconds);
 extern SfModel *LoadModel(FunctionCallInfo fcinfo, int argno);
+
+/* citus.c */
+extern bool CitusTaskFromElsewhere(void);
+extern void RefuseInCitusTask(CitusAccess access, const char *name, int64 id)
+			pg_attribute_noreturn();
 
 #endif							/* SEQFORECAST_H */

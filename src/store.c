@@ -49,6 +49,8 @@ StoreModelTimed(Oid fn_oid, const char *name, bytea *blob, double train_seconds)
 	int64		id;
 	bool		isnull;
 
+	if (CitusTaskFromElsewhere())
+		RefuseInCitusTask(CITUS_STORE, name, 0);
 	if (m->meta[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -226,6 +228,9 @@ LoadStored(Oid fn_oid, bool by_name, Datum key)
 	Oid			table = InvalidOid;
 	bool		found = false;
 
+	if (CitusTaskFromElsewhere())
+		RefuseInCitusTask(CITUS_LOOKUP, by_name ? TextDatumGetCString(key) : NULL,
+						  by_name ? 0 : DatumGetInt64(key));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	PreparePlans(fn_oid);
@@ -324,6 +329,8 @@ seq_model_save(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model name must not be empty")));
+	if (CitusTaskFromElsewhere())
+		RefuseInCitusTask(CITUS_STORE, name, 0);
 	PG_RETURN_INT64(StoreModel(fcinfo->flinfo->fn_oid, name,
 							   PG_GETARG_BYTEA_PP(1)));
 }

@@ -146,6 +146,9 @@ Accumulate(FunctionCallInfo fcinfo, bool stores)
 		state->cap = 1024;
 		state->deltas = palloc(sizeof(float) * state->cap);
 		MemoryContextSwitchTo(old);
+		/* refuse at the first row, before any training is wasted */
+		if (stores && CitusTaskFromElsewhere())
+			RefuseInCitusTask(CITUS_TRAIN, state->opts.name, 0);
 	}
 	else
 		state = (TrainState *) PG_GETARG_POINTER(0);

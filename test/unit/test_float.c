@@ -15,5 +15,6 @@ main(void)
 	test_work();
 	test_adam();
 	test_train();
+	test_citus();
 	return unit_summary();
 }
