@@ -472,7 +472,7 @@ seq_model_valid(PG_FUNCTION_ARGS)
 	if (m->meta[0] == '\0')
 		MetaRefuse("The model has no metadata section.");
 	if (strcmp(kind, sf_kind_name(m->core.arch.kind)) != 0)
-		Disagree("The kind column does not match the model, a %s.",
+		Disagree("The kind column does not match the model, whose kind is %s.",
 				 sf_kind_name(m->core.arch.kind));
 	meta = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(m->meta)));
 
