@@ -37,7 +37,7 @@ trap cleanup EXIT
 # UTF-8.  Errors are shown with their SQLSTATE.
 in_enc() {
     local enc=$1 db=$2 sql=$3 icv
-    case $enc in WIN1252) icv=WINDOWS-1252 ;; LATIN1) icv=ISO-8859-1 ;; *) icv=UTF-8 ;; esac
+    case $enc in WIN1252) icv=WINDOWS-1252 ;; LATIN1) icv=ISO-8859-1 ;; *) icv="UTF-8" ;; esac
     printf '%s\n' "$sql" | iconv -f UTF-8 -t "$icv" |
         PGCLIENTENCODING=$enc psql -X -q -A -t -v VERBOSITY=verbose -d "$db" 2>&1 |
         iconv -f "$icv" -t UTF-8 | grep -v '^LOCATION:' | tr '\n' ' '
