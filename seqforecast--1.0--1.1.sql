@@ -94,3 +94,53 @@ BEGIN
     RETURN dropped;
 END
 $$;
+
+-- Integrity (issue 13): every row of seq_model holds a model that decodes -----
+-- and agrees with the row's columns, however the row was inserted (INSERT is
+-- granted to every role).  The check is a C function of the row's own values
+-- (IMMUTABLE: it reads nothing else), referenced by oid in the constraint, so
+-- pg_restore's empty search_path cannot change what it calls.
+
+CREATE FUNCTION @extschema@.seq_model_valid(model bytea, name text, kind text, options jsonb,
+                                            metrics jsonb, loss float8[], val_loss float8[])
+RETURNS boolean AS 'MODULE_PATHNAME', 'seq_model_valid'
+LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seq_model_valid(bytea, text, text, jsonb, jsonb, float8[], float8[]) IS
+    'check constraint of seq_model: true when the model decodes (else 22P03) and the columns are what storing it writes: kind, options with the row''s name, metrics apart from train_seconds, losses (else 23514)';
+
+-- Rows stored by 1.0 through seq_train, seq_model_save and seq_model_import
+-- pass.  A row inserted by hand that does not stops the upgrade before it
+-- changes anything, naming the rows: restoring a dump would lose every row of
+-- the table on it.
+DO $$
+DECLARE
+    bad text[] := '{}';
+    r record;
+BEGIN
+    BEGIN
+        ALTER TABLE @extschema@.seq_model ADD CONSTRAINT seq_model_valid
+            CHECK (@extschema@.seq_model_valid(model, name, kind, options, metrics, loss, val_loss));
+    EXCEPTION WHEN OTHERS THEN
+        FOR r IN SELECT m.id, m.name, m.kind, m.options, m.metrics, m.loss, m.val_loss, m.model
+                 FROM @extschema@.seq_model AS m ORDER BY m.id LOOP
+            BEGIN
+                PERFORM @extschema@.seq_model_valid(r.model, r.name, r.kind, r.options,
+                                                    r.metrics, r.loss, r.val_loss);
+            EXCEPTION WHEN OTHERS THEN
+                bad := bad || pg_catalog.format('%s (%s)', r.id, SQLERRM);
+            END;
+        END LOOP;
+        IF pg_catalog.cardinality(bad) = 0 THEN
+            RAISE;
+        END IF;
+        RAISE EXCEPTION 'seq_model holds % rows whose model does not decode or does not agree with the row',
+                        pg_catalog.cardinality(bad)
+            USING ERRCODE = 'check_violation',
+                  DETAIL = pg_catalog.format('Rows by id: %s.',
+                                             pg_catalog.array_to_string(bad[1:20], ', ')),
+                  HINT = 'Delete these rows (or store their models again with seq_model_save), then run ALTER EXTENSION seqforecast UPDATE again.';
+    END;
+END
+$$;
+COMMENT ON CONSTRAINT seq_model_valid ON @extschema@.seq_model IS
+    'the model decodes and its metadata agrees with kind, options, metrics, loss and val_loss (see seq_model_valid)';

@@ -24,8 +24,8 @@ EncodeModel(const sf_model *model, const double *tail, int n_tail,
 	blob.tail_phase = tail_phase;
 	blob.radius = radius;
 	blob.n_radius = n_radius;
-	blob.meta = meta;
-	blob.meta_len = meta ? strlen(meta) : 0;
+	blob.meta = meta ? MetaToUtf8(meta) : NULL;	/* FORMAT.md: UTF-8 */
+	blob.meta_len = blob.meta ? strlen(blob.meta) : 0;
 	len = sf_encode_bytes(&blob);
 	if (len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
@@ -70,5 +70,6 @@ DecodeModel(bytea *blob)
 	m->meta = palloc(info.meta_len + 1);
 	sf_decode(buf, &info, m->core.params, m->tail, m->radius, m->meta);
 	m->meta[info.meta_len] = '\0';
+	m->meta = MetaCheck(m->meta, info.meta_len);	/* encoding, members (meta.c) */
 	return m;
 }

@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -97,6 +98,7 @@ seq_model_import(PG_FUNCTION_ARGS)
 		RefuseInCitusTask(CITUS_STORE, name, 0);
 
 	text = JsonbToCString(NULL, &state->root, VARSIZE(state));
+	text = pg_server_to_any(text, strlen(text), PG_UTF8);	/* the reader reads UTF-8 */
 	rc = sf_import_json(text, strlen(text), AllocImported, NULL, &model,
 						err, sizeof(err));
 	if (rc == SF_EJSON)

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -42,7 +43,8 @@ OptionError(const char *key, const char *expect, JsonbValue *v)
 			given = psprintf("%.*s... (%zu digits)", 20, given, strlen(given));
 	}
 	else if (v->type == jbvString)
-		given = psprintf("\"%.*s\"", Min(v->val.string.len, 64),
+		given = psprintf("\"%.*s\"",
+						 pg_mbcliplen(v->val.string.val, v->val.string.len, 64),
 						 v->val.string.val);
 	else if (v->type == jbvBool)
 		given = v->val.boolean ? "true" : "false";
@@ -104,6 +106,7 @@ GetString(const char *key, JsonbValue *v, const char *expect)
 	if (v->type != jbvString || v->val.string.len == 0 ||
 		v->val.string.len > MAX_NAME_LEN)
 		OptionError(key, expect, v);
+	CheckOptionText(key, v->val.string.val, v->val.string.len);
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 

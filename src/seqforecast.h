@@ -76,6 +76,12 @@ extern bytea *EncodeModel(const sf_model *model, const double *tail,
 						  int n_radius, const char *meta);
 extern SfModel *DecodeModel(bytea *blob);
 
+/* meta.c */
+extern char *MetaCheck(char *meta, size_t len);
+extern char *MetaToServer(char *meta, size_t len);
+extern const char *MetaToUtf8(const char *meta);
+extern void CheckOptionText(const char *key, const char *value, int len);
+
 /* forecast.c */
 extern double IntervalRadius(const SfModel *m, int h);
 extern int64 SeriesPhase(const SfModel *m, const double *series, int n);

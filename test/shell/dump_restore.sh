@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317  # functions run from traps and through helpers
-# Dump and restore: pg_dump of a database with models (custom format through
-# pg_restore, and plain SQL through psql), restored into fresh databases,
+# Dump and restore: pg_dump of a database with models stored under every
+# path (seq_train, seq_model_save, seq_model_import; names outside ASCII),
+# in custom format through pg_restore, and plain SQL through psql, in UTF8
+# and in WIN1252 (pg_dump -E WIN1252), restored into fresh databases (the
+# check constraint of seq_model verifies every row as it is loaded),
 # keeps every model row (id, name, kind, owner, created_at, options, metrics,
 # losses, model bytes), also rows of another role under row-level security;
 # forecasts, predictions and scores are byte-identical; new trainings after
@@ -14,11 +17,12 @@ need_server
 SRC=sf_dump_src_$$
 DST=sf_dump_dst_$$
 PLAIN=sf_dump_plain_$$
+WIN=sf_dump_win1252_$$
 ROLE=sf_dump_role_$$
 WORK=$(scratch_dir)
 cleanup() {
     local db
-    for db in "$SRC" "$DST" "$PLAIN"; do
+    for db in "$SRC" "$DST" "$PLAIN" "$WIN"; do
         psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db' AND pid <> pg_backend_pid()" >/dev/null 2>&1
         dropdb --if-exists "$db" >/dev/null 2>&1
     done
@@ -40,6 +44,9 @@ SELECT seq_train('gru', v, '{"name":"d-gru","epochs":6,"layers":2,"head":[8]}' O
 SELECT seq_train('rnn', v, '{"name":"gone","epochs":2}' ORDER BY i) FROM s;
 DELETE FROM seq_model WHERE name = 'gone';
 SELECT seq_model_save('saved', (SELECT seq_fit('lstm', v, '{"epochs":4}' ORDER BY i) FROM s));
+SELECT seq_train('rnn', v, '{"name":"prévision à 5 €","epochs":3}' ORDER BY i) FROM s;
+SELECT seq_model_save('sauvé', (SELECT seq_fit('gru', v, '{"name":"déjà","epochs":3}' ORDER BY i) FROM s));
+SELECT seq_model_import('importé', seq_model_export((SELECT seq_fit('lstm', v, '{"preset":"tutorial","epochs":3}' ORDER BY i) FROM s)));
 SQL
 q -U "$ROLE" -d "$SRC" -c "SELECT seq_train('gru', v, '{\"name\":\"theirs\",\"epochs\":3}' ORDER BY i) FROM s" >/dev/null ||
     not_ok "another role trains in the source database"
@@ -52,11 +59,12 @@ LAST=$(q -d "$SRC" -c "SELECT last_value FROM seq_model_id_seq")
 ROWS="SELECT id, name, kind, owner, created_at, options, metrics, loss, val_loss, md5(model) FROM seq_model ORDER BY id"
 # Every output of every model, by id, by name (as its owner sees it) and on
 # the bytes.
-OUTPUTS="SELECT m.id, f.* FROM seq_model m, seq_forecast(m.id, 12) f ORDER BY 1, 2;
+# (An imported model has no training series: it forecasts from a history.)
+OUTPUTS="SELECT m.id, f.* FROM seq_model m, seq_forecast(m.id, 12) f WHERE m.name <> 'importé' ORDER BY 1, 2;
 SELECT m.id, f.* FROM seq_model m, seq_forecast(m.model, 4, (SELECT array_agg(v ORDER BY i) FROM s WHERE i <= 100)) f ORDER BY 1, 2;
 SELECT m.id, p.* FROM seq_model m, seq_predict(m.id, (SELECT array_agg(v ORDER BY i) FROM s)) p ORDER BY 1, 2;
 SELECT m.id, e.* FROM seq_model m, seq_evaluate(m.id, (SELECT array_agg(v ORDER BY i) FROM s)) e ORDER BY 1;
-SELECT n.name, f.* FROM (SELECT DISTINCT name FROM seq_model) n, seq_forecast(n.name, 6) f ORDER BY 1, 2;"
+SELECT n.name, f.* FROM (SELECT DISTINCT name FROM seq_model WHERE name <> 'importé') n, seq_forecast(n.name, 6) f ORDER BY 1, 2;"
 snapshot() {
     q -d "$1" -c "$ROWS" >"$WORK/$1.rows" &&
         q -d "$1" -c "SET extra_float_digits = 3" -c "$OUTPUTS" >"$WORK/$1.outputs" &&
@@ -126,5 +134,17 @@ else
 fi
 snapshot "$PLAIN"
 compare "$PLAIN" "plain dump"
+
+note "plain format in WIN1252: pg_dump -E WIN1252 | psql"
+createdb "$WIN" || bail "createdb $WIN"
+if pg_dump -E WIN1252 "$SRC" 2>"$WORK/dump.err" >"$WORK/win1252.sql" &&
+   ! iconv -f UTF-8 -t UTF-8 "$WORK/win1252.sql" >/dev/null 2>&1 &&
+   psql -X -q -v ON_ERROR_STOP=1 -d "$WIN" -f "$WORK/win1252.sql" >"$WORK/win.out" 2>&1; then
+    ok "a WIN1252 dump (not UTF-8 text) restored through psql, without error"
+else
+    not_ok "a WIN1252 dump (not UTF-8 text) restored through psql, without error" "$(head -20 "$WORK/win.out" "$WORK/dump.err")"
+fi
+snapshot "$WIN"
+compare "$WIN" "WIN1252 dump"
 
 finish

@@ -5,6 +5,11 @@
 # few seconds (SEQFORECAST_FUZZ_SMOKE_SECONDS, default 12).  Needs no server.
 # The executions each harness ran clean are printed as figures.
 #
+# Then, when a server is reachable (PGHOST, PGPORT), the server-side sweep of
+# the metadata check, fuzz/meta_sweep.sql, with SEQFORECAST_META_SWEEP_N
+# crafted metadata sections (default 600); without a server it is skipped
+# with a note.
+#
 # Without clang-14 and its fuzzer runtime (Debian: clang-14,
 # libclang-rt-14-dev) the test fails, unless SEQFORECAST_ALLOW_SKIP=1, where it
 # prints "0 passed, 0 failed, 1 skipped" and succeeds.
@@ -41,4 +46,26 @@ for h in decode import; do
     fi
 done
 rm -f "$log"
+
+# The metadata check runs PostgreSQL's JSON parser and jsonb: swept through
+# the server rather than linked into a harness.
+if psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
+    db=sf_meta_sweep_$$
+    createdb "$db" || bail "createdb $db"
+    out=$(psql -X -v ON_ERROR_STOP=1 -v n="${SEQFORECAST_META_SWEEP_N:-600}" -d "$db" \
+          -f fuzz/meta_sweep.sql 2>&1)
+    rc=$?
+    dropdb --if-exists "$db" >/dev/null 2>&1
+    is "meta_sweep.sql runs to the end" "$rc" 0
+    while IFS= read -r line; do
+        case $line in
+            "ok - "*) ok "meta_sweep: ${line#ok - }" ;;
+            "not ok - "*) not_ok "meta_sweep: ${line#not ok - }" ;;
+            "# meta_sweep: "*) figure "${line#\# meta_sweep: }" ;;
+        esac
+    done <<<"$out"
+    [ "$rc" -eq 0 ] || say "$out" | tail -n 20 | sed 's/^/#   /'
+else
+    note "no server reachable: the metadata sweep (fuzz/meta_sweep.sql) is skipped"
+fi
 finish
