@@ -126,6 +126,14 @@ def fmt(x, width=8, digits=3):
     return f'{x:{width}.{digits}f}'
 
 
+def loadavg():
+    try:
+        with open('/proc/loadavg') as f:
+            return ' '.join(f.read().split()[:3])
+    except OSError:
+        return '?'
+
+
 def geomean(xs):
     xs = [x for x in xs if x is not None and math.isfinite(x)]
     if not xs:
@@ -284,11 +292,14 @@ class Server:
         self.built = os.path.join(ROOT, 'seqforecast.so')
         self.installed = None
         self.lock_fd = None
+        self.lock_wait = 0.0
 
     def lock(self):
         if self.own:
+            t = time.time()
             self.lock_fd = open(LOCK, 'a')
             fcntl.flock(self.lock_fd, fcntl.LOCK_EX)
+            self.lock_wait += time.time() - t
 
     def unlock(self):
         if self.lock_fd is not None:
@@ -524,18 +535,21 @@ def run_ours(server, series_list, kinds, extra):
     """Per kind: {'fc': {name: [(f, lo, up)]}, 'seconds': {group: s}, 'fails': [...], ...}."""
     res = {}
     t = time.time()
+    w0 = server.lock_wait
     ok, o, e = server.session(forecast_sql_setup(series_list, extra))
     if not ok:
         out(f'# loading the series failed: {e.strip()[-1500:]}')
         return None
     out(f'# loaded {len(series_list)} series ({sum(len(s.train) for s in series_list)} training values) '
-        f'in {time.time() - t:.1f} s')
+        f'in {time.time() - t:.1f} s' + (f' (of which {server.lock_wait - w0:.1f} s waiting for the install lock)'
+                                         if server.lock_wait - w0 >= 0.5 else ''))
     groups = []
     for s in series_list:
         if s.group not in groups:
             groups.append(s.group)
     for kind in kinds:
         t = time.time()
+        w0 = server.lock_wait
         r = {'fc': {}, 'seconds': {}, 'fails': [], 'restarts': 0, 'epochs': [], 'forecast_seconds': float('nan')}
         ok, o, e = server.session(forecast_sql_kind(kind, groups, extra))
         if not ok:
@@ -560,7 +574,9 @@ def run_ours(server, series_list, kinds, extra):
         tot = sum(r['seconds'].values())
         out(f'# {kind}: trained {len(r["epochs"])} of {len(series_list)} series in '
             + ', '.join(f'{g} {r["seconds"][g]:.1f} s' for g in groups if g in r['seconds'])
-            + f' (total {tot:.1f} s), forecasts {r["forecast_seconds"]:.2f} s; session {time.time() - t:.1f} s')
+            + f' (total {tot:.1f} s), forecasts {r["forecast_seconds"]:.2f} s; session {time.time() - t:.1f} s'
+            + (f' (of which {server.lock_wait - w0:.1f} s waiting for the install lock)'
+               if server.lock_wait - w0 >= 0.5 else ''))
         for g, name, stage, msg in r['fails']:
             out(f'#   {kind} failure: {stage} {name or ("group " + g if g else "")}: {msg}')
         res[kind] = r
@@ -569,6 +585,7 @@ def run_ours(server, series_list, kinds, extra):
 
 def part_forecast(server, tmp):
     t_part = time.time()
+    wait0 = server.lock_wait
     out('\n-- 5c. forecasting: MASE on the series of ' + DATA_DIR)
     if not os.path.isdir(DATA_DIR):
         out(f'forecast part skipped: {DATA_DIR} not found (the benchmark reads ../shared relative to the repository root)')
@@ -642,6 +659,18 @@ def part_forecast(server, tmp):
                     + ''.join(' ' + fmt(mase[m][s.name]) for m in methods)
                     + (f'   ({s.note})' if s.note else ''))
 
+    path = os.environ.get('BENCH_ACCURACY_CSV', os.path.join(HERE, 'build', 'accuracy_forecast.csv'))
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w', newline='') as f:
+            w = csv.writer(f)
+            w.writerow(['series', 'freq', 'n_train', 'h'] + [f'mase_{m}' for m in methods])
+            for s in series:
+                w.writerow([s.name, s.freq, len(s.train), s.h] + [f'{mase[m][s.name]:.6g}' for m in methods])
+        out(f'(per-series MASE also in {path})')
+    except OSError as e:
+        out(f'(could not write {path}: {e})')
+
     # Series where every method has a score: the geometric means compare.
     common = [s for s in series if all(math.isfinite(mase[m][s.name]) for m in methods)]
     left = len(series) - len(common)
@@ -673,10 +702,21 @@ def part_forecast(server, tmp):
                         total += 1
                         inside += lo <= a <= up
             cov = inside / total if total else float('nan')
+            for grp in ('others', 'tourism'):
+                ins = tot_g = 0
+                for s in series:
+                    if s.group == grp:
+                        for (f, lo, up), a in zip(ours[m]['fc'].get(s.name, []), s.test):
+                            if lo is not None and up is not None:
+                                tot_g += 1
+                                ins += lo <= a <= up
+                if tot_g:
+                    bench(f'forecast.{m}.coverage90_{grp}', ins / tot_g, 'fraction')
             secs = sum(ours[m]['seconds'].values())
             fails = sum(1 for f in ours[m]['fails'] if f[1])
+            b_et_s = f' {b_et:>5}/{n:<4} {100 * b_et / n:5.1f}%' if 'ets' in mase else f' {"-":>16}'
             line += (f' {fmt(ratio, 8)} {b_sn:>5}/{n:<4} {100 * b_sn / n:5.1f}%'
-                     f' {b_et:>5}/{n:<4} {100 * b_et / n:5.1f}% {fmt(100 * cov, 10, 1)}% {fmt(secs, 9, 1)}')
+                     f'{b_et_s} {fmt(100 * cov, 10, 1)}% {fmt(secs, 9, 1)}')
             if 'ets' in gm:
                 bench(f'forecast.{m}.ratio_ets', ratio, 'x')
                 for name, _ in subsets[1:]:
@@ -741,7 +781,10 @@ def part_forecast(server, tmp):
                               if ln.split()[1] == f'name=accuracy.forecast.{m}.coverage90'), 'nan'))
             out(f'  {m:<4} 90% interval coverage 88-92%: {100 * cov:.1f}% {verdict(0.88 <= cov <= 0.92)}'
                 + (f' ({nulls} steps without bounds)' if nulls else ''))
-    out(f'   (forecast part took {time.time() - t_part:.0f} s: ETS {ets_seconds:.0f} s, SQL {sql_seconds:.0f} s)')
+    out(f'   (forecast part took {time.time() - t_part:.0f} s: ETS {ets_seconds:.0f} s, SQL {sql_seconds:.0f} s'
+        + (f', of which {server.lock_wait - wait0:.0f} s waiting for the install lock'
+           if server.lock_wait - wait0 >= 1 else '')
+        + f'; load average {loadavg()})')
     bench('forecast.wall_seconds', time.time() - t_part, 's')
     flush_bench()
 
@@ -891,7 +934,7 @@ def main(argv):
     try:
         t = time.time()
         server.error = server.start()
-        out(f'# server ready in {time.time() - t:.1f} s')
+        out(f'# server ready in {time.time() - t:.1f} s; load average {loadavg()} on {os.cpu_count()} CPU(s)')
         if 'cinema' in parts:
             part_cinema(server)
         if 'forecast' in parts:
