@@ -837,6 +837,7 @@ def read_bench_lines(path):
 
 def part_cinema(server):
     t_part = time.time()
+    wait0 = server.lock_wait
     out('\n-- 5b. cinema through SQL: one-step holdout R^2 (metrics r2 of seq_fit), seeds 1-5')
     if not os.path.exists(CINEMA_CSV):
         out(f'cinema part skipped: {CINEMA_CSV} not found')
@@ -918,7 +919,9 @@ def part_cinema(server):
     if 'gru' in kinds:
         m = means[('defaults', 'gru')][0]
         out(f'  target: defaults mean R^2 >= 0.70 (gru): {m:.4f} {"met" if m >= 0.70 else "NOT met"}')
-    out(f'   (cinema part took {time.time() - t_part:.0f} s)')
+    out(f'   (cinema part took {time.time() - t_part:.0f} s'
+        + (f', of which {server.lock_wait - wait0:.0f} s waiting for the install lock'
+           if server.lock_wait - wait0 >= 1 else '') + ')')
     bench('cinema.wall_seconds', time.time() - t_part, 's')
     flush_bench()
 
@@ -934,7 +937,9 @@ def main(argv):
     try:
         t = time.time()
         server.error = server.start()
-        out(f'# server ready in {time.time() - t:.1f} s; load average {loadavg()} on {os.cpu_count()} CPU(s)')
+        out(f'# server ready in {time.time() - t:.1f} s'
+            + (f' ({server.lock_wait:.0f} s waiting for the install lock)' if server.lock_wait >= 1 else '')
+            + f'; load average {loadavg()} on {os.cpu_count()} CPU(s)')
         if 'cinema' in parts:
             part_cinema(server)
         if 'forecast' in parts:
