@@ -3,9 +3,10 @@
 # Called by `make -C bench run` (the top-level `make bench`), which first
 # builds build/bench_core.  See bench/README.md for what each figure means.
 #
-#   bench/run.sh [SECTION...]   sections: core large torch sql accuracy
-#                               isa pgbench ingest scale; "quick" stands for
-#                               the first five, "more" for the last four
+#   bench/run.sh [SECTION...]   sections: core large torch sql cinema
+#                               forecast isa pgbench ingest scale; "quick"
+#                               stands for the first five, "accuracy" for
+#                               cinema and forecast, "more" for the last four
 #                               (default: all of them, in that order; only
 #                               the first five with BENCH_QUICK=1)
 #
@@ -27,6 +28,9 @@
 #   BENCH_INGEST_RUNS        runs of each ingestion statement (default 3)
 #   BENCH_SCALE_RUNS         runs per length in the scale figure (default 3;
 #                            the 1M-point length runs once unless set)
+#   SF_OPTIONS, SF_KINDS, SF_SERIES, SF_BANK_DAYS, SF_NO_ETS
+#                            the accuracy benchmark's (figure 5b/5c;
+#                            bench/accuracy.py and bench/README.md)
 # Every figure is also printed as "BENCH name=... value=... unit=..." and
 # collected in build/bench.txt.
 set -uo pipefail
@@ -44,17 +48,18 @@ TUTORIAL_CSV=$BUILD/tutorial.csv
 LARGE_CSV=$BUILD/large.csv
 LARGE_N=20000
 
-QUICK_SECTIONS="core large torch sql accuracy"
+QUICK_SECTIONS="core large torch sql cinema"
 MORE_SECTIONS="isa pgbench ingest scale"
 if [ $# -eq 0 ]; then
-    if [ "${BENCH_QUICK:-0}" = 1 ]; then set -- quick; else set -- quick more; fi
+    if [ "${BENCH_QUICK:-0}" = 1 ]; then set -- quick; else set -- quick forecast more; fi
 fi
 sections=
 for a in "$@"; do
     case $a in
         quick) sections="$sections $QUICK_SECTIONS" ;;
         more) sections="$sections $MORE_SECTIONS" ;;
-        core | large | torch | sql | accuracy | isa | pgbench | ingest | scale) sections="$sections $a" ;;
+        accuracy) sections="$sections cinema forecast" ;;
+        core | large | torch | sql | cinema | forecast | isa | pgbench | ingest | scale) sections="$sections $a" ;;
         *) echo "bench: unknown section $a" >&2; exit 2 ;;
     esac
 done
@@ -167,8 +172,9 @@ if want sql; then
     elapsed $t
 fi
 
-if want accuracy; then
-    section "5. accuracy vs PyTorch: holdout R^2, tutorial config, seeds 1..5"
+if want cinema; then
+    section "5. accuracy (bench/accuracy.py; 5c with the forecast section)"
+    printf '\n-- 5a. core vs PyTorch: cinema holdout R^2, tutorial config, seeds 1..5\n'
     t=$SECONDS
     collect "$CORE" accuracy --kind all "${TUT_ARGS[@]}" --test-fraction 0.15 --seeds 1-5 \
         --csv "$TUTORIAL_CSV"
@@ -181,16 +187,18 @@ if want accuracy; then
         if [ -r "$REFERENCE" ]; then
             for s in 1 2 3 4 5; do
                 "$PY" "$REFERENCE" "$TUTORIAL_CSV" --kind all --seed "$s" |
-                    awk -v s="$s" '{ sub(/^r2=/, "", $2); print "accuracy torch " $1 " seed " s " r2 " $2 }'
+                    awk -v s="$s" '{ sub(/^r2=/, "", $2); sub(/^train_s=/, "", $3)
+                        print "accuracy torch " $1 " seed " s " r2 " $2 " s " $3 }'
             done
         else
             for s in 1 2 3 4 5; do
                 "$PY" "$HERE/torch_bench.py" --csv "$TUTORIAL_CSV" --kind all --runs 1 --seed "$s" |
-                    awk -v s="$s" '/^torch / { print "accuracy torch " $3 " seed " s " r2 " $NF }'
+                    awk -v s="$s" '/^torch / { print "accuracy torch " $3 " seed " s " r2 " $NF " s nan" }'
             done
-        fi | while read -r _ _ kind _ seed _ r2; do
-            printf 'accuracy torch %-4s seed %2d  r2 %8.4f\n' "$kind" "$seed" "$r2"
+        fi | while read -r _ _ kind _ seed _ r2 _ secs; do
+            printf 'accuracy torch %-4s seed %2d  r2 %8.4f  train %s s\n' "$kind" "$seed" "$r2" "$secs"
             bench_line "accuracy.torch.$kind.seed$seed.r2" "$r2" r2
+            bench_line "accuracy.torch.$kind.seed$seed.train_seconds" "$secs" s
         done
         echo
         printf '  %-5s %-4s' who kind
@@ -209,6 +217,9 @@ if want accuracy; then
                 printf ' %8.4f\n' "$mean"
                 [ $who = torch ] && bench_line "accuracy.torch.$k.mean_r2" "$mean" r2
             done
+            ts=$(awk -v k="$k" '$2 ~ "^name=accuracy[.]torch[.]" k "[.]seed[0-9]+[.]train_seconds$" {
+                sub(/^value=/, "", $3); n++; s += $3 } END { if (n) printf "%.6f", s / n }' "$LINES")
+            [ -n "$ts" ] && bench_line "accuracy.torch.$k.mean_train_seconds" "$ts" s
             d=$(awk -v a="$(value_of "accuracy.ours.$k.mean_r2")" -v b="$(value_of "accuracy.torch.$k.mean_r2")" \
                 'BEGIN { printf "%.6f", a - b }')
             printf '  %-10s mean difference ours - torch: %+.4f\n' "$k" "$d"
@@ -217,6 +228,17 @@ if want accuracy; then
     else
         echo "PyTorch accuracy skipped: $PY cannot import torch"
     fi
+    elapsed $t
+fi
+
+# 5b (cinema through SQL) and 5c (forecasting): one server for both.
+acc_parts=()
+want cinema && acc_parts+=(cinema)
+want forecast && acc_parts+=(forecast)
+if [ ${#acc_parts[@]} -gt 0 ]; then
+    want cinema || section "5c. accuracy: forecasting benchmark (bench/accuracy.py)"
+    t=$SECONDS
+    BENCH_LINES=$LINES BENCH_DATA=$DATA collect "$PY" "$HERE/accuracy.py" "${acc_parts[@]}"
     elapsed $t
 fi
 

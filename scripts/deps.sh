@@ -7,8 +7,9 @@
 #   scripts/deps.sh --minimal     skip the heavy optional packages
 #   SEQFORECAST_SKIP_OPTIONAL=1 scripts/deps.sh   same as --minimal
 #
-# The optional packages (python3-torch, clang, valgrind) are needed only by the
-# PyTorch cross-checks and the sanitizer/valgrind tests, not by the demo.
+# The optional packages (python3-torch, python3-statsmodels, clang, valgrind) are
+# needed only by the PyTorch cross-checks, the accuracy benchmark's ETS anchor
+# and the sanitizer/valgrind tests, not by the demo.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -28,7 +29,7 @@ required=(
     postgresql-15-cron
     build-essential python3 libxml2-utils
 )
-optional=(python3-torch clang-14 libclang-rt-14-dev valgrind)
+optional=(python3-torch python3-statsmodels clang-14 libclang-rt-14-dev valgrind)
 
 wanted=("${required[@]}")
 if [ "$skip_optional" != 1 ]; then

@@ -1,0 +1,954 @@
+#!/usr/bin/env python3
+"""Accuracy benchmark of seqforecast (issue 10; see bench/README.md, figure 5).
+
+    bench/accuracy.py [cinema] [forecast]      (default: both)
+
+forecast: every univariate series of ../shared/data/forecasting/ (relative to
+the repository root), M4-style: train on all but the last h values, forecast
+h.  Our kinds through SQL (seq_fit ... GROUP BY series, then seq_forecast
+through CROSS JOIN LATERAL) in a throwaway database, against seasonal naive
+and statsmodels' damped additive ETS fitted on the same training part.
+Scored by MASE (scaled by the in-sample seasonal-naive MAE of the training
+part).  cinema: one-step holdout R^2 of seq_fit on the tutorial series, seeds
+1-5, with the defaults and with the tutorial preset.
+
+Environment:
+  SF_OPTIONS    JSON object merged into every training's options (its keys win)
+  SF_KINDS      kinds to train (default "gru lstm rnn")
+  SF_SERIES     "all" (default), "quick" (about 40 representative series,
+                30 of them tourism) or a regular expression on series names
+  SF_BANK_DAYS  days of bank_calls_5min kept for training (default 20)
+  SF_NO_ETS=1   skip the ETS anchor
+  BENCH_DATA    the cinema CSV (default ../shared/data/cinema_daily.csv)
+  BENCH_LINES   a file of BENCH lines from run.sh (core and PyTorch figures
+                shown beside the cinema ones)
+  PGHOST ...    use that server as it is; else this tree is built, installed
+                under the install lock and a throwaway cluster started in
+                $SFBENCH_CLUSTER_DIR (default /tmp/sfbench), port
+                $SFBENCH_PORT (default 5488)
+Every summary figure is also printed as "BENCH name=accuracy.... value=...
+unit=...".  Nothing is cached: the Python anchors write only to a temporary
+directory, removed at the end.
+"""
+import csv
+import fcntl
+import filecmp
+import io
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+sys.dont_write_bytecode = True
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SHARED = os.path.normpath(os.path.join(ROOT, '..', 'shared'))
+DATA_DIR = os.path.join(SHARED, 'data', 'forecasting')
+CINEMA_CSV = os.environ.get('BENCH_DATA') or os.path.join(SHARED, 'data', 'cinema_daily.csv')
+PGBIN = '/usr/lib/postgresql/15/bin'
+LOCK = os.environ.get('SFBENCH_INSTALL_LOCK', '/tmp/seqforecast-install.lock')
+
+ALL_KINDS = ('gru', 'lstm', 'rnn')
+# Horizon and season per frequency (M4's horizons; 5min: one business day).
+H = {'monthly': 18, 'quarterly': 8, 'yearly': 6, 'weekly': 13, 'daily': 14, '5min': 169}
+M = {'monthly': 12, 'quarterly': 4, 'yearly': 1, 'weekly': 52, 'daily': 7, '5min': 169}
+
+# Univariate files: (file, series name, frequency); the value is column 2.
+UNIVARIATE = [
+    ('usaccdeaths_monthly.csv', 'usaccdeaths', 'monthly'),
+    ('ldeaths_monthly.csv', 'ldeaths', 'monthly'),
+    ('elecequip_monthly.csv', 'elecequip', 'monthly'),
+    ('johnsonjohnson_quarterly.csv', 'johnsonjohnson', 'quarterly'),
+    ('ukgas_quarterly.csv', 'ukgas', 'quarterly'),
+    ('euretail_quarterly.csv', 'euretail', 'quarterly'),
+    ('qauselec_quarterly.csv', 'qauselec', 'quarterly'),
+    ('qgas_quarterly.csv', 'qgas', 'quarterly'),
+    ('lynx_yearly.csv', 'lynx', 'yearly'),
+    ('nile_yearly.csv', 'nile', 'yearly'),
+    ('otexts_views_daily.csv', 'otexts_views', 'daily'),
+    ('melb_walkers_daily.csv', 'melb_walkers', 'daily'),
+    ('us_gasoline_weekly.csv', 'us_gasoline', 'weekly'),
+    ('bank_calls_5min.csv', 'bank_calls', '5min'),
+]
+# Grouped files: (file, name prefix, key columns, time column, value column,
+# frequency, benchmark group).  Each group of a file is one series; a
+# benchmark group other than "others" is trained as its own GROUP BY
+# statement and summarized apart.
+GROUPED = [
+    ('aus_births_monthly.csv', 'aus_births', ('state',), 'month', 'births', 'monthly', 'others'),
+    ('tourism_quarterly.csv', 'tourism', ('region', 'purpose'), 'quarter', 'trips', 'quarterly', 'tourism'),
+]
+# Files with covariates, left out for now.  A covariate section would load
+# them into Series with .covariates set (name -> training values) and train
+# them in a statement of their own.
+COVARIATE_FILES = {'uschange_quarterly.csv', 'bjsales_with_lead.csv'}
+
+QUICK_OTHERS = ['usaccdeaths', 'elecequip', 'johnsonjohnson', 'ukgas', 'euretail', 'lynx', 'nile',
+                'otexts_views', 'us_gasoline', 'aus_births/NSW']
+QUICK_TOURISM = 30
+
+# The 1.0 defaults, spelled out: the tutorial recipe where "preset" is unknown.
+TUTORIAL_EXPLICIT = {'window': 9, 'hidden': 32, 'layers': 1, 'dropout': 0, 'head': [16, 8],
+                     'epochs': 100, 'batch_size': 32, 'learning_rate': 0.01,
+                     'test_fraction': 0.15, 'validation_fraction': 0, 'season': 7}
+
+
+def out(line=''):
+    print(line, flush=True)
+
+
+BENCH_LINES = []
+
+
+def bench(key, value, unit):
+    """Keeps a BENCH line; flush_bench() prints them after the part's tables."""
+    if isinstance(value, float):
+        value = 'nan' if not math.isfinite(value) else f'{value:.6g}'
+    BENCH_LINES.append(f'BENCH name=accuracy.{key} value={value} unit={unit}')
+
+
+def flush_bench():
+    for line in BENCH_LINES:
+        out(line)
+    BENCH_LINES.clear()
+
+
+def fmt(x, width=8, digits=3):
+    if x is None or not math.isfinite(x):
+        return f'{"-":>{width}}'
+    return f'{x:{width}.{digits}f}'
+
+
+def loadavg():
+    try:
+        with open('/proc/loadavg') as f:
+            return ' '.join(f.read().split()[:3])
+    except OSError:
+        return '?'
+
+
+def geomean(xs):
+    xs = [x for x in xs if x is not None and math.isfinite(x)]
+    if not xs:
+        return float('nan')
+    return math.exp(sum(math.log(max(x, 1e-12)) for x in xs) / len(xs))
+
+
+class Series:
+    def __init__(self, name, freq, group, values, note=''):
+        self.name, self.freq, self.group, self.note = name, freq, group, note
+        self.m, self.h = M[freq], H[freq]
+        self.train, self.test = values[:-self.h], values[-self.h:]
+        self.covariates = None
+
+    def scale(self):
+        """In-sample MAE of the seasonal naive (lag m; lag 1 when m = 1)."""
+        lag = self.m if self.m > 1 else 1
+        d = [abs(self.train[i] - self.train[i - lag]) for i in range(lag, len(self.train))]
+        return sum(d) / len(d) if d else float('nan')
+
+    def mase(self, forecast):
+        if forecast is None or len(forecast) != self.h or any(f is None or not math.isfinite(f) for f in forecast):
+            return float('nan')
+        s = self.scale()
+        if not (s > 0):
+            return float('nan')
+        return sum(abs(f - a) for f, a in zip(forecast, self.test)) / self.h / s
+
+
+def read_rows(path):
+    with open(path, newline='') as f:
+        r = csv.reader(f)
+        header = next(r)
+        return header, [row for row in r if row]
+
+
+def load_series():
+    """Every series of the benchmark, in a fixed order; and notes."""
+    notes = []
+    series = []
+    for fname, name, freq in UNIVARIATE:
+        path = os.path.join(DATA_DIR, fname)
+        if not os.path.exists(path):
+            notes.append(f'{fname} not found: left out')
+            continue
+        _, rows = read_rows(path)
+        values = [float(row[1]) for row in rows]
+        note = ''
+        if freq == '5min':
+            days = int(os.environ.get('SF_BANK_DAYS', '20'))
+            keep = days * M[freq] + H[freq]
+            if len(values) > keep:
+                note = f'last {days} of {len(values) // M[freq]} days trained'
+                values = values[-keep:]
+        series.append(Series(name, freq, 'others', values, note))
+    for fname, prefix, keys, tcol, vcol, freq, group in GROUPED:
+        path = os.path.join(DATA_DIR, fname)
+        if not os.path.exists(path):
+            notes.append(f'{fname} not found: left out')
+            continue
+        header, rows = read_rows(path)
+        ki = [header.index(k) for k in keys]
+        ti, vi = header.index(tcol), header.index(vcol)
+        groups = {}
+        for row in rows:
+            groups.setdefault(tuple(row[i] for i in ki), []).append((row[ti], float(row[vi])))
+        for key in sorted(groups):
+            pts = sorted(groups[key])
+            series.append(Series(prefix + '/' + '/'.join(key), freq, group, [v for _, v in pts]))
+    known = {u[0] for u in UNIVARIATE} | {g[0] for g in GROUPED} | COVARIATE_FILES
+    for fname in sorted(os.listdir(DATA_DIR)):
+        if fname.endswith('.csv') and fname not in known:
+            notes.append(f'{fname}: not in the benchmark (unknown file)')
+    notes.append('left out (covariates): ' + ', '.join(sorted(COVARIATE_FILES)))
+    return series, notes
+
+
+def select_series(series, spec):
+    if spec in ('', 'all'):
+        return series
+    if spec == 'quick':
+        others = [s for s in series if s.name in QUICK_OTHERS]
+        tour = [s for s in series if s.group == 'tourism']
+        n = len(tour)
+        picked = [tour[(i * n) // QUICK_TOURISM] for i in range(min(QUICK_TOURISM, n))] if n else []
+        return others + picked
+    rx = re.compile(spec)
+    return [s for s in series if rx.search(s.name)]
+
+
+# --- anchors ------------------------------------------------------------------
+
+def seasonal_naive(s):
+    if s.m <= 1:
+        return [s.train[-1]] * s.h
+    n = len(s.train)
+    return [s.train[n - s.m + (j % s.m)] for j in range(s.h)]
+
+
+def fit_ets(series_list, tmp):
+    """Damped additive ETS per series: {name: (forecast or None, note)}."""
+    os.environ.setdefault('MPLCONFIGDIR', os.path.join(tmp, 'mpl'))
+    os.environ.setdefault('XDG_CACHE_HOME', os.path.join(tmp, 'cache'))
+    try:
+        import numpy as np
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+    except Exception as e:  # noqa: BLE001 - any import problem means no anchor
+        return None, f'statsmodels unavailable ({type(e).__name__}: {e}); install python3-statsmodels'
+    res = {}
+    for s in series_list:
+        y = np.asarray(s.train, dtype=float)
+        seasonal = 'add' if s.m > 1 and len(y) >= 2 * s.m else None
+        notes = []
+        fc = None
+        for attempt in ((seasonal,) if seasonal is None else (seasonal, None)):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter('always')
+                try:
+                    fit = ExponentialSmoothing(y, trend='add', damped_trend=True, seasonal=attempt,
+                                               seasonal_periods=s.m if attempt else None).fit()
+                    f = [float(v) for v in fit.forecast(s.h)]
+                    if all(math.isfinite(v) for v in f):
+                        fc = f
+                    else:
+                        notes.append(f'{"seasonal" if attempt else "non-seasonal"} fit gave non-finite forecasts')
+                except Exception as e:  # noqa: BLE001 - any failing fit falls back
+                    notes.append(f'{"seasonal" if attempt else "non-seasonal"} fit failed: {type(e).__name__}: {e}')
+            conv = sum(1 for w in caught if 'Convergence' in type(w.message).__name__ or 'converge' in str(w.message))
+            if conv:
+                notes.append(f'{conv} convergence warning(s)')
+            if fc is not None:
+                if attempt is None and seasonal is not None:
+                    notes.append('fell back to no seasonality')
+                break
+        if seasonal is None and s.m > 1:
+            notes.append(f'no seasonality: {len(y)} values < 2 seasons')
+        res[s.name] = (fc, '; '.join(notes))
+    return res, None
+
+
+# --- the server -----------------------------------------------------------------
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, text=True, capture_output=True, **kw)
+
+
+class Server:
+    """A PostgreSQL server with this tree's seqforecast, and a scratch database."""
+
+    def __init__(self):
+        self.env = dict(os.environ)
+        self.env['PATH'] = PGBIN + ':' + self.env.get('PATH', '')
+        self.cluster = None
+        self.own = not os.environ.get('PGHOST')
+        self.db = f'sfbench_accuracy_{os.getpid()}'
+        self.built = os.path.join(ROOT, 'seqforecast.so')
+        self.installed = None
+        self.lock_fd = None
+        self.lock_wait = 0.0
+
+    def lock(self):
+        if self.own:
+            t = time.time()
+            self.lock_fd = open(LOCK, 'a')
+            fcntl.flock(self.lock_fd, fcntl.LOCK_EX)
+            self.lock_wait += time.time() - t
+
+    def unlock(self):
+        if self.lock_fd is not None:
+            fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
+            self.lock_fd.close()
+            self.lock_fd = None
+
+    def install_if_needed(self, first=False):
+        """Under the lock: installs this tree when the installed library differs."""
+        if self.installed and os.path.exists(self.installed) and filecmp.cmp(self.built, self.installed, shallow=False):
+            return True
+        if not first:
+            out('# note: the installed seqforecast.so is not this tree\'s (another build was installed '
+                'meanwhile): installing this tree again')
+        r = run(['make', '-s', '-C', ROOT, 'install'], env=self.env)
+        if r.returncode != 0:
+            out(r.stdout[-2000:] + r.stderr[-2000:])
+            return False
+        return True
+
+    def start(self):
+        """Returns None, or why the SQL parts cannot run."""
+        if not self.own:
+            r = run(['psql', '-X', '-At', '-c', 'select 1'], env=self.env)
+            if r.returncode != 0:
+                return f'PGHOST={os.environ["PGHOST"]} is set but psql fails: {r.stderr.strip()}'
+            out(f'# server: PGHOST={os.environ["PGHOST"]} PGPORT={os.environ.get("PGPORT", "default")}; '
+                'the installed seqforecast is measured as is')
+        else:
+            if os.environ.get('SFBENCH_NO_CLUSTER') == '1':
+                return 'no PGHOST and SFBENCH_NO_CLUSTER=1'
+            if not os.path.exists(os.path.join(PGBIN, 'initdb')):
+                return 'no PGHOST and no PostgreSQL 15 server binaries to start a cluster'
+            r = run(['make', '-s', '-C', ROOT], env=self.env)
+            if r.returncode != 0:
+                out(r.stdout[-2000:] + r.stderr[-2000:])
+                return 'make failed'
+            r = run([self.env.get('PG_CONFIG', PGBIN + '/pg_config'), '--pkglibdir'], env=self.env)
+            self.installed = os.path.join(r.stdout.strip(), 'seqforecast.so')
+            d = os.environ.get('SFBENCH_CLUSTER_DIR', '/tmp/sfbench')
+            self.lock()
+            try:
+                if not self.install_if_needed(first=True):
+                    return 'make install failed'
+                env = dict(self.env, SEQFORECAST_PORT=os.environ.get('SFBENCH_PORT', '5488'))
+                r = run([os.path.join(ROOT, 'scripts', 'cluster.sh'), 'start', d], env=env)
+                if r.returncode != 0:
+                    return f'could not start a throwaway cluster in {d}: {r.stderr.strip()[-500:]}'
+                self.cluster = d
+                r = run([os.path.join(ROOT, 'scripts', 'cluster.sh'), 'env', d], env=self.env)
+                for line in r.stdout.splitlines():
+                    k, _, v = line.replace('export ', '', 1).partition('=')
+                    self.env[k] = v
+                err = self.create_db()
+            finally:
+                self.unlock()
+            if err:
+                return err
+            out(f'# server: throwaway cluster in {d} (port {self.env.get("PGPORT")}), after make install of this tree')
+            return None
+        return self.create_db()
+
+    def create_db(self):
+        r = run(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', f'CREATE DATABASE {self.db}'], env=self.env)
+        if r.returncode != 0:
+            return f'CREATE DATABASE failed: {r.stderr.strip()}'
+        self.env['PGDATABASE'] = self.db
+        r = run(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE EXTENSION seqforecast'], env=self.env)
+        if r.returncode != 0:
+            return f'CREATE EXTENSION failed: {r.stderr.strip()}'
+        return None
+
+    def session(self, script):
+        """One psql session running script; returns (ok, stdout, stderr).
+
+        With our own cluster, the library is loaded while the install lock is
+        held (and this tree installed again if someone replaced it), so every
+        session measures this tree even when others install meanwhile."""
+        cmd = ['psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1']
+        if not self.own:
+            r = subprocess.run(cmd, input=script, text=True, capture_output=True, env=self.env)
+            return r.returncode == 0, r.stdout, r.stderr
+        self.lock()
+        try:
+            if not self.install_if_needed():
+                return False, '', 'make install failed'
+            p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, env=self.env)
+            p.stdin.write("LOAD 'seqforecast';\n\\echo __sf_loaded__\n")
+            p.stdin.flush()
+            head = []
+            while True:
+                line = p.stdout.readline()
+                if not line or line.strip() == '__sf_loaded__':
+                    break
+                head.append(line)
+        finally:
+            self.unlock()
+        o, e = p.communicate(script)
+        return p.returncode == 0, ''.join(head) + o, e
+
+    def stop(self):
+        if self.own and self.cluster:
+            run([os.path.join(ROOT, 'scripts', 'cluster.sh'), 'stop', self.cluster], env=self.env)
+            self.cluster = None
+        elif not self.own and self.env.get('PGDATABASE') == self.db:
+            env = dict(self.env)
+            env.pop('PGDATABASE')
+            run(['psql', '-X', '-q', '-d', 'postgres', '-c', f'DROP DATABASE IF EXISTS {self.db}'], env=env)
+
+
+def sql_literal(s):
+    return "'" + s.replace("'", "''") + "'"
+
+
+def csv_lines(text):
+    return list(csv.reader(io.StringIO(text)))
+
+
+# --- forecasting ------------------------------------------------------------------
+
+SETUP_SQL = r"""
+SET client_min_messages = warning;
+CREATE TABLE bench_series(series text PRIMARY KEY, grp text NOT NULL, m int NOT NULL, h int NOT NULL,
+                          opts jsonb NOT NULL);
+CREATE TABLE bench_train(series text NOT NULL, t int NOT NULL, v float8 NOT NULL);
+CREATE TABLE bench_model(kind text, series text, model bytea);
+CREATE TABLE bench_fc(kind text, series text, step int, forecast float8, lower float8, upper float8);
+CREATE TABLE bench_fail(kind text, grp text, series text, stage text, message text);
+
+-- Trains every series of group g in one GROUP BY statement.  If that
+-- statement fails, records why and trains the series one by one, recording
+-- each failure, so one bad series costs only itself.  Returns the seconds.
+CREATE FUNCTION bench_fit(k text, g text, extra jsonb) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+    r record;
+BEGIN
+    BEGIN
+        INSERT INTO bench_model(kind, series, model)
+        SELECT k, d.series, seq_fit(k, d.v, s.opts || extra ORDER BY d.t)
+        FROM bench_train d JOIN bench_series s USING (series)
+        WHERE s.grp = g GROUP BY d.series;
+    EXCEPTION WHEN OTHERS THEN
+        INSERT INTO bench_fail VALUES (k, g, NULL, 'group statement', SQLSTATE || ' ' || SQLERRM);
+        FOR r IN SELECT series FROM bench_series WHERE grp = g ORDER BY series LOOP
+            BEGIN
+                INSERT INTO bench_model(kind, series, model)
+                SELECT k, d.series, seq_fit(k, d.v, s.opts || extra ORDER BY d.t)
+                FROM bench_train d JOIN bench_series s USING (series)
+                WHERE d.series = r.series GROUP BY d.series;
+            EXCEPTION WHEN OTHERS THEN
+                INSERT INTO bench_fail VALUES (k, g, r.series, 'training', SQLSTATE || ' ' || SQLERRM);
+            END;
+        END LOOP;
+    END;
+    INSERT INTO bench_fail
+    SELECT k, g, m.series, 'training', 'seq_fit returned NULL'
+    FROM bench_model m JOIN bench_series s USING (series)
+    WHERE m.kind = k AND s.grp = g AND m.model IS NULL;
+    RETURN extract(epoch FROM clock_timestamp() - t0);
+END
+$$;
+
+-- Forecasts h steps from every model of kind k (one statement, CROSS JOIN
+-- LATERAL), falling back to one series at a time if that fails.
+CREATE FUNCTION bench_forecast(k text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+    r record;
+BEGIN
+    BEGIN
+        INSERT INTO bench_fc
+        SELECT k, m.series, f.step, f.forecast, f.lower, f.upper
+        FROM bench_model m JOIN bench_series s USING (series)
+        CROSS JOIN LATERAL seq_forecast(m.model, s.h) f
+        WHERE m.kind = k AND m.model IS NOT NULL;
+    EXCEPTION WHEN OTHERS THEN
+        INSERT INTO bench_fail VALUES (k, NULL, NULL, 'forecast statement', SQLSTATE || ' ' || SQLERRM);
+        FOR r IN SELECT m.series, m.model, s.h FROM bench_model m JOIN bench_series s USING (series)
+                 WHERE m.kind = k AND m.model IS NOT NULL ORDER BY m.series LOOP
+            BEGIN
+                INSERT INTO bench_fc
+                SELECT k, r.series, f.step, f.forecast, f.lower, f.upper FROM seq_forecast(r.model, r.h) f;
+            EXCEPTION WHEN OTHERS THEN
+                INSERT INTO bench_fail VALUES (k, NULL, r.series, 'forecast', SQLSTATE || ' ' || SQLERRM);
+            END;
+        END LOOP;
+    END;
+    RETURN extract(epoch FROM clock_timestamp() - t0);
+END
+$$;
+"""
+
+
+def forecast_sql_setup(series_list, extra):
+    buf = io.StringIO()
+    buf.write(SETUP_SQL)
+    buf.write('COPY bench_series FROM STDIN WITH (FORMAT csv);\n')
+    w = csv.writer(buf, lineterminator='\n')
+    for s in series_list:
+        w.writerow([s.name, s.group, s.m, s.h, json.dumps({'season': s.m})])
+    buf.write('\\.\n')
+    buf.write('COPY bench_train FROM STDIN WITH (FORMAT csv);\n')
+    for s in series_list:
+        for i, v in enumerate(s.train):
+            w.writerow([s.name, i + 1, repr(v)])
+    buf.write('\\.\nANALYZE bench_series;\nANALYZE bench_train;\n')
+    return buf.getvalue()
+
+
+def forecast_sql_kind(kind, groups, extra):
+    lines = ['SET client_min_messages = warning;']
+    x = sql_literal(json.dumps(extra))
+    for g in groups:
+        lines.append(f"COPY (SELECT 'fit', {sql_literal(g)}, bench_fit({sql_literal(kind)}, {sql_literal(g)}, {x}::jsonb)) "
+                     "TO STDOUT WITH (FORMAT csv);")
+    lines.append(f"COPY (SELECT 'forecast', '', bench_forecast({sql_literal(kind)})) TO STDOUT WITH (FORMAT csv);")
+    k = sql_literal(kind)
+    lines.append(f"COPY (SELECT 'fc', series, step, forecast, lower, upper FROM bench_fc WHERE kind = {k} "
+                 "ORDER BY series, step) TO STDOUT WITH (FORMAT csv);")
+    lines.append(f"COPY (SELECT 'fail', coalesce(grp, ''), coalesce(series, ''), stage, message FROM bench_fail "
+                 f"WHERE kind = {k}) TO STDOUT WITH (FORMAT csv);")
+    lines.append("COPY (SELECT 'metrics', series, (x->>'restarts')::int, (x->>'epochs_run')::int "
+                 "FROM (SELECT series, seq_model_export(model)->'metrics' AS x FROM bench_model "
+                 f"WHERE kind = {k} AND model IS NOT NULL) q) TO STDOUT WITH (FORMAT csv);")
+    # Free the models and forecasts of this kind: the next kind starts clean.
+    lines.append(f'DELETE FROM bench_model WHERE kind = {k};')
+    return '\n'.join(lines) + '\n'
+
+
+def run_ours(server, series_list, kinds, extra):
+    """Per kind: {'fc': {name: [(f, lo, up)]}, 'seconds': {group: s}, 'fails': [...], ...}."""
+    res = {}
+    t = time.time()
+    w0 = server.lock_wait
+    ok, o, e = server.session(forecast_sql_setup(series_list, extra))
+    if not ok:
+        out(f'# loading the series failed: {e.strip()[-1500:]}')
+        return None
+    out(f'# loaded {len(series_list)} series ({sum(len(s.train) for s in series_list)} training values) '
+        f'in {time.time() - t:.1f} s' + (f' (of which {server.lock_wait - w0:.1f} s waiting for the install lock)'
+                                         if server.lock_wait - w0 >= 0.5 else ''))
+    groups = []
+    for s in series_list:
+        if s.group not in groups:
+            groups.append(s.group)
+    for kind in kinds:
+        t = time.time()
+        w0 = server.lock_wait
+        r = {'fc': {}, 'seconds': {}, 'fails': [], 'restarts': 0, 'epochs': [], 'forecast_seconds': float('nan')}
+        ok, o, e = server.session(forecast_sql_kind(kind, groups, extra))
+        if not ok:
+            r['fails'].append(('', '', 'session', e.strip()[-1000:]))
+        for row in csv_lines(o):
+            if not row:
+                continue
+            tag = row[0]
+            if tag == 'fit':
+                r['seconds'][row[1]] = float(row[2])
+            elif tag == 'forecast':
+                r['forecast_seconds'] = float(row[2])
+            elif tag == 'fc':
+                f = lambda v: float(v) if v != '' else None  # noqa: E731
+                r['fc'].setdefault(row[1], []).append((f(row[3]), f(row[4]), f(row[5])))
+            elif tag == 'fail':
+                r['fails'].append(tuple(row[1:5]))
+            elif tag == 'metrics':
+                r['restarts'] += int(row[2] or 0)
+                if row[3]:
+                    r['epochs'].append(int(row[3]))
+        tot = sum(r['seconds'].values())
+        out(f'# {kind}: trained {len(r["epochs"])} of {len(series_list)} series in '
+            + ', '.join(f'{g} {r["seconds"][g]:.1f} s' for g in groups if g in r['seconds'])
+            + f' (total {tot:.1f} s), forecasts {r["forecast_seconds"]:.2f} s; session {time.time() - t:.1f} s'
+            + (f' (of which {server.lock_wait - w0:.1f} s waiting for the install lock)'
+               if server.lock_wait - w0 >= 0.5 else ''))
+        for g, name, stage, msg in r['fails']:
+            out(f'#   {kind} failure: {stage} {name or ("group " + g if g else "")}: {msg}')
+        res[kind] = r
+    return res
+
+
+def part_forecast(server, tmp):
+    t_part = time.time()
+    wait0 = server.lock_wait
+    out('\n-- 5c. forecasting: MASE on the series of ' + DATA_DIR)
+    if not os.path.isdir(DATA_DIR):
+        out(f'forecast part skipped: {DATA_DIR} not found (the benchmark reads ../shared relative to the repository root)')
+        return
+    kinds = os.environ.get('SF_KINDS', ' '.join(ALL_KINDS)).split()
+    for k in kinds:
+        if k not in ALL_KINDS:
+            out(f'forecast part: unknown kind {k} in SF_KINDS')
+            return
+    extra = json.loads(os.environ.get('SF_OPTIONS') or '{}')
+    if not isinstance(extra, dict):
+        out('forecast part: SF_OPTIONS must be a JSON object')
+        return
+    all_series, notes = load_series()
+    spec = os.environ.get('SF_SERIES', 'all')
+    series = select_series(all_series, spec)
+    if not series:
+        out(f'forecast part: SF_SERIES={spec!r} selects no series')
+        return
+    n_tour = sum(1 for s in series if s.group == 'tourism')
+    out(f'# series: {len(series)} of {len(all_series)} (SF_SERIES={spec or "all"}): {len(series) - n_tour} others, '
+        f'{n_tour} tourism (one GROUP BY statement)')
+    for n in notes:
+        out(f'# {n}')
+    out(f'# kinds: {" ".join(kinds)}; options per series: {{"season": m}} || SF_OPTIONS = {json.dumps(extra)}')
+    out('# horizons/seasons: ' + ', '.join(f'{f} h={H[f]} m={M[f]}' for f in H))
+
+    # Anchors.
+    t = time.time()
+    snaive = {s.name: seasonal_naive(s) for s in series}
+    ets, why = (None, 'SF_NO_ETS=1') if os.environ.get('SF_NO_ETS') == '1' else fit_ets(series, tmp)
+    ets_seconds = time.time() - t
+    if ets is None:
+        out(f'# ETS anchor skipped: {why}')
+    else:
+        out(f'# ETS (statsmodels damped additive, seasonal when >= 2 seasons) fitted in {ets_seconds:.1f} s')
+        for s in series:
+            if ets[s.name][1]:
+                out(f'#   ETS {s.name}: {ets[s.name][1]}')
+
+    # Ours.
+    ours = {}
+    if server.error is None:
+        t = time.time()
+        ours = run_ours(server, series, kinds, extra) or {}
+        sql_seconds = time.time() - t
+    else:
+        out(f'# our models skipped: {server.error}')
+        sql_seconds = float('nan')
+
+    # Scores.
+    methods = [k for k in kinds if k in ours] + (['ets'] if ets is not None else []) + ['snaive']
+    mase = {m: {} for m in methods}
+    for s in series:
+        mase['snaive'][s.name] = s.mase(snaive[s.name])
+        if ets is not None:
+            mase['ets'][s.name] = s.mase(ets[s.name][0])
+        for k in kinds:
+            if k in ours:
+                fc = ours[k]['fc'].get(s.name)
+                mase[k][s.name] = s.mase([p[0] for p in fc] if fc else None)
+
+    nw = max(len(s.name) for s in series)
+    head = f'  {"series":<{nw}} {"freq":<9} {"n_train":>7} {"h":>3}' + ''.join(f' {m:>8}' for m in methods)
+    out('\nMASE per series (scaled by the in-sample seasonal-naive MAE, lag m; - : no forecast)')
+    out(head)
+    for grp in ('others', 'tourism'):
+        for s in series:
+            if s.group == grp:
+                out(f'  {s.name:<{nw}} {s.freq:<9} {len(s.train):>7} {s.h:>3}'
+                    + ''.join(' ' + fmt(mase[m][s.name]) for m in methods)
+                    + (f'   ({s.note})' if s.note else ''))
+
+    path = os.environ.get('BENCH_ACCURACY_CSV', os.path.join(HERE, 'build', 'accuracy_forecast.csv'))
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w', newline='') as f:
+            w = csv.writer(f)
+            w.writerow(['series', 'freq', 'n_train', 'h'] + [f'mase_{m}' for m in methods])
+            for s in series:
+                w.writerow([s.name, s.freq, len(s.train), s.h] + [f'{mase[m][s.name]:.6g}' for m in methods])
+        out(f'(per-series MASE also in {path})')
+    except OSError as e:
+        out(f'(could not write {path}: {e})')
+
+    # Series where every method has a score: the geometric means compare.
+    common = [s for s in series if all(math.isfinite(mase[m][s.name]) for m in methods)]
+    left = len(series) - len(common)
+    out(f'\nsummary over {len(common)} series where every method has a forecast'
+        + (f' ({left} left out: a failed training or a zero scale)' if left else ''))
+    subsets = [('all', common), ('others', [s for s in common if s.group != 'tourism']),
+               ('tourism', [s for s in common if s.group == 'tourism'])]
+    gm = {}
+    out(f'  {"method":<8} {"geomean":>9} {"others":>9} {"tourism":>9} {"vs ETS":>8} {"beats snaive":>16} '
+        f'{"beats ETS":>16} {"coverage90":>11} {"train s":>9}')
+    for m in methods:
+        gm[m] = {name: geomean([mase[m][s.name] for s in sub]) for name, sub in subsets}
+    for m in methods:
+        for name, sub in subsets:
+            if sub:
+                bench(f'forecast.{m}.geomean_mase' + ('' if name == 'all' else '_' + name), gm[m][name], 'mase')
+        ratio = gm[m]['all'] / gm['ets']['all'] if 'ets' in gm and m != 'ets' else float('nan')
+        line = f'  {m:<8} {fmt(gm[m]["all"], 9)} {fmt(gm[m]["others"], 9)} {fmt(gm[m]["tourism"], 9)}'
+        if m in ours:
+            n = len(series)
+            b_sn = sum(1 for s in series if mase[m][s.name] < mase['snaive'][s.name])
+            b_et = sum(1 for s in series if 'ets' in mase and mase[m][s.name] < mase['ets'][s.name])
+            inside = total = nulls = 0
+            for s in series:
+                for (f, lo, up), a in zip(ours[m]['fc'].get(s.name, []), s.test):
+                    if lo is None or up is None:
+                        nulls += 1
+                    else:
+                        total += 1
+                        inside += lo <= a <= up
+            cov = inside / total if total else float('nan')
+            for grp in ('others', 'tourism'):
+                ins = tot_g = 0
+                for s in series:
+                    if s.group == grp:
+                        for (f, lo, up), a in zip(ours[m]['fc'].get(s.name, []), s.test):
+                            if lo is not None and up is not None:
+                                tot_g += 1
+                                ins += lo <= a <= up
+                if tot_g:
+                    bench(f'forecast.{m}.coverage90_{grp}', ins / tot_g, 'fraction')
+            secs = sum(ours[m]['seconds'].values())
+            fails = sum(1 for f in ours[m]['fails'] if f[1])
+            b_et_s = f' {b_et:>5}/{n:<4} {100 * b_et / n:5.1f}%' if 'ets' in mase else f' {"-":>16}'
+            line += (f' {fmt(ratio, 8)} {b_sn:>5}/{n:<4} {100 * b_sn / n:5.1f}%'
+                     f'{b_et_s} {fmt(100 * cov, 10, 1)}% {fmt(secs, 9, 1)}')
+            if 'ets' in gm:
+                bench(f'forecast.{m}.ratio_ets', ratio, 'x')
+                for name, _ in subsets[1:]:
+                    if math.isfinite(gm[m][name]) and math.isfinite(gm['ets'][name]):
+                        bench(f'forecast.{m}.ratio_ets_{name}', gm[m][name] / gm['ets'][name], 'x')
+                bench(f'forecast.{m}.beats_ets', b_et, 'series')
+                bench(f'forecast.{m}.beats_ets_fraction', b_et / n, 'fraction')
+            bench(f'forecast.{m}.beats_snaive', b_sn, 'series')
+            bench(f'forecast.{m}.beats_snaive_fraction', b_sn / n, 'fraction')
+            bench(f'forecast.{m}.coverage90', cov, 'fraction')
+            bench(f'forecast.{m}.interval_steps', total, 'steps')
+            bench(f'forecast.{m}.interval_null_steps', nulls, 'steps')
+            bench(f'forecast.{m}.train_seconds', secs, 's')
+            for g, v in ours[m]['seconds'].items():
+                bench(f'forecast.{m}.train_seconds_{g}', v, 's')
+            bench(f'forecast.{m}.forecast_seconds', ours[m]['forecast_seconds'], 's')
+            bench(f'forecast.{m}.failures', fails, 'series')
+            bench(f'forecast.{m}.restarts', ours[m]['restarts'], 'restarts')
+            ep = ours[m]['epochs']
+            bench(f'forecast.{m}.mean_epochs_run', sum(ep) / len(ep) if ep else float('nan'), 'epochs')
+            ours[m]['summary'] = (nulls, fails, ep)
+        else:
+            n = len(series)
+            line += f' {fmt(ratio, 8)}'
+            if m == 'ets':
+                b_sn = sum(1 for s in series if mase['ets'][s.name] < mase['snaive'][s.name])
+                line += f' {b_sn:>5}/{n:<4} {100 * b_sn / n:5.1f}%' + ' ' * 29 + f' {fmt(ets_seconds, 9, 1)}'
+                bench('forecast.ets.beats_snaive', b_sn, 'series')
+                bench('forecast.ets.beats_snaive_fraction', b_sn / n, 'fraction')
+                bench('forecast.ets.seconds', ets_seconds, 's')
+            if 'ets' in gm:
+                bench(f'forecast.{m}.ratio_ets', ratio, 'x')
+        out(line)
+    bench('forecast.series', len(series), 'series')
+    bench('forecast.series_scored', len(common), 'series')
+    for m in methods:
+        if m in ours:
+            nulls, fails, ep = ours[m]['summary']
+            out(f'  {m}: {fails} failed series, {ours[m]["restarts"]} restarts, mean epochs run '
+                f'{(sum(ep) / len(ep)) if ep else float("nan"):.1f}; interval bounds NULL on {nulls} steps'
+                + (' (not counted in the coverage)' if nulls else ''))
+    out('  geomean: exp(mean(log MASE)); vs ETS: geomean / ETS geomean; beats: strictly lower MASE (a failed')
+    out('  series counts as not beating); coverage90: held-out values inside [lower, upper] of seq_forecast, all')
+    out('  series and steps pooled; train s: wall clock of the training statements (each group one GROUP BY)')
+
+    # Targets.
+    if ours:
+        out('\ntargets (issue 10)')
+        verdict = lambda ok: 'met' if ok else 'NOT met'  # noqa: E731
+        for m in kinds:
+            if m not in ours:
+                continue
+            if 'ets' in gm:
+                lim = 0.9 if m == 'gru' else 1.0
+                r = gm[m]['all'] / gm['ets']['all']
+                out(f'  {m:<4} geomean MASE <= {lim}x ETS\'s: {r:.3f}x {verdict(r <= lim)}')
+            b = sum(1 for s in series if mase[m][s.name] < mase['snaive'][s.name])
+            out(f'  {m:<4} beats seasonal naive on >= 90% of the series: {100 * b / len(series):.1f}% '
+                f'{verdict(b >= 0.9 * len(series))}')
+            nulls, fails, ep = ours[m]['summary']
+            cov = float(next((ln.split()[2][6:] for ln in BENCH_LINES
+                              if ln.split()[1] == f'name=accuracy.forecast.{m}.coverage90'), 'nan'))
+            out(f'  {m:<4} 90% interval coverage 88-92%: {100 * cov:.1f}% {verdict(0.88 <= cov <= 0.92)}'
+                + (f' ({nulls} steps without bounds)' if nulls else ''))
+    out(f'   (forecast part took {time.time() - t_part:.0f} s: ETS {ets_seconds:.0f} s, SQL {sql_seconds:.0f} s'
+        + (f', of which {server.lock_wait - wait0:.0f} s waiting for the install lock'
+           if server.lock_wait - wait0 >= 1 else '')
+        + f'; load average {loadavg()})')
+    bench('forecast.wall_seconds', time.time() - t_part, 's')
+    flush_bench()
+
+
+# --- cinema ---------------------------------------------------------------------------
+
+CINEMA_SQL = r"""
+SET client_min_messages = warning;
+CREATE TABLE cinema(t int, v float8);
+COPY cinema FROM STDIN WITH (FORMAT csv);
+%s\.
+-- Is the "preset" option known?  (An unknown option is an error 22023.)
+CREATE FUNCTION bench_has_preset() RETURNS bool LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM seq_fit('rnn', v, '{"preset": "tutorial", "epochs": 1}' ORDER BY t) FROM cinema;
+    RETURN true;
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN false;
+END
+$$;
+CREATE FUNCTION bench_cinema(k text, opts jsonb, OUT r2 float8, OUT seconds float8, OUT restarts int,
+                             OUT epochs int) LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+    mdl bytea;
+    x jsonb;
+BEGIN
+    SELECT seq_fit(k, v, opts ORDER BY t) INTO mdl FROM cinema;
+    seconds := extract(epoch FROM clock_timestamp() - t0);
+    x := seq_model_export(mdl)->'metrics';
+    r2 := (x->>'r2')::float8;
+    restarts := (x->>'restarts')::int;
+    epochs := (x->>'epochs_run')::int;
+END
+$$;
+SELECT 'preset', bench_has_preset();
+"""
+
+
+def read_bench_lines(path):
+    vals = {}
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) >= 3 and p[0] == 'BENCH' and p[1].startswith('name=') and p[2].startswith('value='):
+                    vals[p[1][5:]] = p[2][6:]
+    return vals
+
+
+def part_cinema(server):
+    t_part = time.time()
+    wait0 = server.lock_wait
+    out('\n-- 5b. cinema through SQL: one-step holdout R^2 (metrics r2 of seq_fit), seeds 1-5')
+    if not os.path.exists(CINEMA_CSV):
+        out(f'cinema part skipped: {CINEMA_CSV} not found')
+        return
+    if server.error is not None:
+        out(f'cinema part skipped: {server.error}')
+        return
+    _, rows = read_rows(CINEMA_CSV)
+    values = [float(r[1]) for r in rows if r[0] >= '2018-03-14']
+    out(f'# data: {os.path.realpath(CINEMA_CSV)} from 2018-03-14: {len(values)} values')
+    extra = json.loads(os.environ.get('SF_OPTIONS') or '{}')
+    kinds = os.environ.get('SF_KINDS', ' '.join(ALL_KINDS)).split()
+    data = ''.join(f'{i + 1},{v!r}\n' for i, v in enumerate(values))
+    ok, o, e = server.session(CINEMA_SQL % data)
+    if not ok:
+        out(f'cinema part failed: {e.strip()[-1500:]}')
+        return
+    has_preset = 't' in [row[1] for row in csv_lines(o.replace('|', ',')) if row and row[0] == 'preset']
+    if has_preset:
+        tut = {'preset': 'tutorial'}
+        out('# tutorial: {"preset": "tutorial"}')
+    else:
+        tut = dict(TUTORIAL_EXPLICIT)
+        out('# tutorial: "preset" is not accepted by this build, so the 1.0 defaults spelled out: ' + json.dumps(tut))
+    configs = [('defaults', extra), ('tutorial', tut)]
+    out(f'# defaults: {{"seed": S}} || SF_OPTIONS = {json.dumps(extra)}')
+    lines = ['SET client_min_messages = warning;']
+    for cname, opts in configs:
+        for k in kinds:
+            for seed in range(1, 6):
+                o_ = dict(opts, seed=seed) if cname == 'tutorial' else dict({'seed': seed}, **opts)
+                lines.append(f"SELECT '{cname}', '{k}', {seed}, r2, seconds, restarts, epochs "
+                             f"FROM bench_cinema('{k}', {sql_literal(json.dumps(o_))}::jsonb);")
+    ok, o, e = server.session('\n'.join(lines) + '\n')
+    if not ok:
+        out(f'cinema part failed: {e.strip()[-1500:]}')
+    res = {}
+    for line in o.splitlines():
+        p = line.split('|')
+        if len(p) == 7:
+            res[(p[0], p[1], int(p[2]))] = (float(p[3]) if p[3] else float('nan'), float(p[4]),
+                                             int(p[5] or 0), int(p[6] or 0))
+    lines_in = read_bench_lines(os.environ.get('BENCH_LINES'))
+    out(f'  {"config":<9} {"kind":<5}' + ''.join(f' {"seed " + str(s):>8}' for s in range(1, 6))
+        + f' {"mean":>8} {"train s":>8} {"restarts":>8} {"epochs":>7}')
+    means = {}
+    for cname, _ in configs:
+        for k in kinds:
+            got = [res.get((cname, k, s)) for s in range(1, 6)]
+            ok_ = [g for g in got if g]
+            r2s = [g[0] for g in ok_]
+            mean = sum(r2s) / len(r2s) if len(r2s) == 5 else float('nan')
+            secs = sum(g[1] for g in ok_) / len(ok_) if ok_ else float('nan')
+            means[(cname, k)] = (mean, secs)
+            out(f'  {cname:<9} {k:<5}' + ''.join(' ' + fmt(g[0] if g else None, 8, 4) for g in got)
+                + f' {fmt(mean, 8, 4)} {fmt(secs, 8, 3)} {sum(g[2] for g in ok_):>8}'
+                + f' {(sum(g[3] for g in ok_) / len(ok_)) if ok_ else float("nan"):7.1f}')
+            for s, g in zip(range(1, 6), got):
+                if g:
+                    bench(f'cinema.{cname}.{k}.seed{s}.r2', g[0], 'r2')
+            bench(f'cinema.{cname}.{k}.mean_r2', mean, 'r2')
+            bench(f'cinema.{cname}.{k}.train_seconds', secs, 's')
+    out('  train s: mean wall clock of one seq_fit statement; restarts: total over the 5 seeds; epochs: mean run')
+    out(f'\n  {"kind":<5} {"defaults":>9} {"tutorial":>9} {"core tut.":>9} {"torch":>9} {"torch s":>8} '
+        f'{"default s":>9} {"speedup":>8}')
+    for k in kinds:
+        core = lines_in.get(f'accuracy.ours.{k}.mean_r2')
+        torch_r2 = lines_in.get(f'accuracy.torch.{k}.mean_r2')
+        torch_s = lines_in.get(f'accuracy.torch.{k}.mean_train_seconds')
+        fl = lambda v: float(v) if v not in (None, '') else float('nan')  # noqa: E731
+        sp = fl(torch_s) / means[('defaults', k)][1]
+        out(f'  {k:<5} {fmt(means[("defaults", k)][0], 9, 4)} {fmt(means[("tutorial", k)][0], 9, 4)} '
+            f'{fmt(fl(core), 9, 4)} {fmt(fl(torch_r2), 9, 4)} {fmt(fl(torch_s), 8, 3)} '
+            f'{fmt(means[("defaults", k)][1], 9, 3)} {fmt(sp, 7, 1)}x')
+        if math.isfinite(sp):
+            bench(f'cinema.{k}.speedup_defaults_vs_torch_tutorial', sp, 'x')
+    out('  core tut.: figure 5a (sf_train, tutorial recipe); torch: ../shared/bench/torch_reference.py, same seeds')
+    out('  (different generators: only means compare); speedup = one torch training / one default seq_fit')
+    if 'gru' in kinds:
+        m = means[('defaults', 'gru')][0]
+        out(f'  target: defaults mean R^2 >= 0.70 (gru): {m:.4f} {"met" if m >= 0.70 else "NOT met"}')
+    out(f'   (cinema part took {time.time() - t_part:.0f} s'
+        + (f', of which {server.lock_wait - wait0:.0f} s waiting for the install lock'
+           if server.lock_wait - wait0 >= 1 else '') + ')')
+    bench('cinema.wall_seconds', time.time() - t_part, 's')
+    flush_bench()
+
+
+def main(argv):
+    parts = argv or ['cinema', 'forecast']
+    for p in parts:
+        if p not in ('cinema', 'forecast'):
+            print(f'accuracy.py: unknown part {p} (cinema, forecast)', file=sys.stderr)
+            return 2
+    tmp = tempfile.mkdtemp(prefix='sfbench-accuracy-')
+    server = Server()
+    try:
+        t = time.time()
+        server.error = server.start()
+        out(f'# server ready in {time.time() - t:.1f} s'
+            + (f' ({server.lock_wait:.0f} s waiting for the install lock)' if server.lock_wait >= 1 else '')
+            + f'; load average {loadavg()} on {os.cpu_count()} CPU(s)')
+        if 'cinema' in parts:
+            part_cinema(server)
+        if 'forecast' in parts:
+            part_forecast(server, tmp)
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
