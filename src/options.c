@@ -26,7 +26,7 @@
 static const char *const option_keys =
 "name, preset, window, hidden, layers, dropout, head, epochs, batch_size, "
 "learning_rate, test_fraction, validation_fraction, patience, min_epochs, "
-"seed, season, normalize, deseasonalize, level, ensemble, on_short";
+"seed, season, normalize, deseasonalize, level, ensemble, loss, on_short";
 
 static void ResolveOptions(SfOptions *opts, bool have_validation);
 
@@ -313,6 +313,20 @@ ReadOptions(SfOptions *opts, const char *kind_name, Jsonb *json)
 			opts->train.prep.deseasonalize = ReadDeseasonalize(key, &v);
 		else if (strcmp(key, "ensemble") == 0)
 			opts->train.ensemble = (int) GetInt(key, &v, 1, SF_MAX_MEMBERS);
+		else if (strcmp(key, "loss") == 0)
+		{
+			static const char *expect = "\"mse\", \"mae\" or \"huber\"";
+			char	   *l = GetString(key, &v, expect);
+
+			if (strcmp(l, "mse") == 0)
+				opts->train.loss = SF_LOSS_MSE;
+			else if (strcmp(l, "mae") == 0)
+				opts->train.loss = SF_LOSS_MAE;
+			else if (strcmp(l, "huber") == 0)
+				opts->train.loss = SF_LOSS_HUBER;
+			else
+				OptionError(key, expect, &v);
+		}
 		else if (strcmp(key, "level") == 0)
 			opts->train.prep.level = (int) GetInt(key, &v, 0, SF_MAX_WINDOW);
 		else if (strcmp(key, "min_epochs") == 0)
@@ -426,13 +440,15 @@ OptionsToJson(const SfOptions *opts)
 		appendStringInfoString(&s, "null");
 	appendStringInfo(&s, ", \"min_epochs\": %d, \"seed\": " UINT64_FORMAT
 					 ", \"season\": %d, \"normalize\": \"%s\", \"deseasonalize\": %s"
-					 ", \"level\": %d, \"ensemble\": %d, \"on_short\": \"%s\"",
+					 ", \"level\": %d, \"ensemble\": %d, \"loss\": \"%s\", \"on_short\": \"%s\"",
 					 opts->train.min_epochs, opts->train.seed, opts->season,
 					 opts->train.prep.norm == SF_NORM_AUTO ? "auto" :
 					 sf_norm_name(opts->train.prep.norm),
 					 opts->train.prep.deseasonalize == SF_DESEASON_AUTO ? "\"auto\"" :
 					 opts->train.prep.deseasonalize == SF_DESEASON_ALWAYS ? "true" : "false",
 					 opts->train.prep.level, opts->train.ensemble,
+					 opts->train.loss == SF_LOSS_MAE ? "mae" :
+					 opts->train.loss == SF_LOSS_HUBER ? "huber" : "mse",
 					 opts->skip_short ? "skip" : "error");
 	if (opts->preset)
 		appendStringInfo(&s, ", \"preset\": \"%s\"", opts->preset);

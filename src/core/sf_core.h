@@ -127,9 +127,16 @@ typedef struct sf_prep_opts
 	int			window;			/* the architecture's */
 } sf_prep_opts;
 
+/* Training losses, in scaled units. */
+#define SF_LOSS_MSE 0
+#define SF_LOSS_MAE 1
+#define SF_LOSS_HUBER 2
+#define SF_HUBER_DELTA 1.0
+
 /* Training options beyond the architecture. */
 typedef struct sf_train_opts
 {
+	int			loss;			/* SF_LOSS_* */
 	sf_prep_opts prep;
 	int			ensemble;		/* members, 1 .. SF_MAX_MEMBERS */
 	int			min_epochs;		/* early stopping never stops before */
@@ -265,6 +272,10 @@ extern int	sf_train(sf_model *model, const sf_train_opts *opts,
 extern double sf_batch_loss(const sf_model *model, const sf_real *x,
 							const sf_real *y, int batch, sf_real *pred,
 							sf_real *grad, void *work);
+/* The same for another training loss (SF_LOSS_*); sf_batch_loss is MSE. */
+extern double sf_batch_loss_as(const sf_model *model, int loss,
+							   const sf_real *x, const sf_real *y, int batch,
+							   sf_real *pred, sf_real *grad, void *work);
 extern size_t sf_batch_bytes(const sf_arch *arch, int batch);
 
 /*

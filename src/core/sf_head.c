@@ -39,9 +39,9 @@ sf_head_forward(sf_net *net, const sf_real *params, int B)
 }
 
 /*
- * Backward from the mean squared error through the head.  Accumulates the
- * head's weight gradients into grad and writes d loss / d act[0] to dinput
- * ([B][hidden]).
+ * Backward from the training loss (net->loss, see sf_net_loss) through the
+ * head.  Accumulates the head's weight gradients into grad and writes
+ * d loss / d act[0] to dinput ([B][hidden]).
  */
 void
 sf_head_backward(sf_net *net, const sf_real *params, int B, sf_real *grad,
@@ -52,7 +52,8 @@ sf_head_backward(sf_net *net, const sf_real *params, int B, sf_real *grad,
 	sf_real    *next = net->dact[1];
 
 	for (int b = 0; b < B; b++)
-		cur[b] = (sf_real) (2.0 * ((double) net->out[b] - (double) net->y[b]) / B);
+		cur[b] = (sf_real) sf_loss_grad(net->loss,
+										(double) net->out[b] - (double) net->y[b], B);
 
 	for (int j = arch->n_head; j >= 0; j--)
 	{

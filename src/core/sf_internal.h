@@ -197,6 +197,7 @@ typedef struct sf_net
 	const sf_arch *arch;
 	int			cap;			/* batch capacity */
 	int			training;		/* buffers for backward and dropout exist */
+	int			loss;			/* SF_LOSS_*, of sf_net_loss and backward */
 	const sf_hooks *hooks;		/* cancellation checks, may be NULL */
 	sf_real    *tparams;		/* params with every matrix transposed */
 	sf_real    *x0;				/* [T][B] scaled inputs */
@@ -218,6 +219,7 @@ extern void sf_net_prepare(sf_net *net, const sf_real *params);
 extern void sf_net_forward(sf_net *net, const sf_real *params, int B,
 						   double dropout, sf_rng *rng);
 extern double sf_net_loss(const sf_net *net, int B);
+extern double sf_loss_grad(int loss, double e, int B);
 extern void sf_net_backward(sf_net *net, const sf_real *params, int B,
 							sf_real *grad);
 

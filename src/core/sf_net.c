@@ -211,7 +211,12 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 	sf_head_forward(net, params, B);
 }
 
-/* Mean squared error of net->out against net->y. */
+/*
+ * The loss of net->out against net->y, by net->loss: the mean squared
+ * error, the mean absolute error, or Huber's (squared within SF_HUBER_DELTA
+ * of the target, linear beyond; doubled, so that its gradient near the
+ * target is the squared error's).
+ */
 double
 sf_net_loss(const sf_net *net, int B)
 {
@@ -219,11 +224,40 @@ sf_net_loss(const sf_net *net, int B)
 
 	for (int b = 0; b < B; b++)
 	{
-		double		e = (double) net->out[b] - (double) net->y[b];
+		double		e = (double) net->out[b] - (double) net->y[b],
+					a = fabs(e);
 
-		s += e * e;
+		switch (net->loss)
+		{
+			case SF_LOSS_MAE:
+				s += a;
+				break;
+			case SF_LOSS_HUBER:
+				s += a <= SF_HUBER_DELTA ? e * e :
+					SF_HUBER_DELTA * (2 * a - SF_HUBER_DELTA);
+				break;
+			default:
+				s += e * e;
+				break;
+		}
 	}
 	return s / B;
+}
+
+/* d loss / d out for one of B outputs with error e (see sf_net_loss). */
+double
+sf_loss_grad(int loss, double e, int B)
+{
+	switch (loss)
+	{
+		case SF_LOSS_MAE:
+			return ((e > 0) - (e < 0)) / (double) B;
+		case SF_LOSS_HUBER:
+			return 2.0 * (e > SF_HUBER_DELTA ? SF_HUBER_DELTA :
+						  e < -SF_HUBER_DELTA ? -SF_HUBER_DELTA : e) / B;
+		default:
+			return 2.0 * e / B;
+	}
 }
 
 /*

@@ -165,6 +165,8 @@ CheckOpts(const sf_train_opts *o)
 		return SF_EINVAL;
 	if (o->patience < 0 || o->min_epochs < 0)
 		return SF_EINVAL;
+	if (o->loss < SF_LOSS_MSE || o->loss > SF_LOSS_HUBER)
+		return SF_EINVAL;
 	if (o->ensemble < 1 || o->ensemble > SF_MAX_MEMBERS)
 		return SF_EINVAL;
 	return SF_OK;
@@ -194,6 +196,7 @@ TrainAttempt(sf_model *model, int member, const sf_train_opts *opts,
 	int			since_best = 0;
 
 	sf_model_init_member(model, member, seed);
+	tw->net.loss = opts->loss;
 	sf_adam_init(&adam, opts->learning_rate, tw->adam_m, tw->adam_v, n_params);
 	sf_rng_seed(&drop_rng, seed ^ UINT64_C(0xD1B54A32D192ED03));
 	result->epochs_run = 0;
@@ -382,6 +385,14 @@ double
 sf_batch_loss(const sf_model *model, const sf_real *x, const sf_real *y,
 			  int batch, sf_real *pred, sf_real *grad, void *work)
 {
+	return sf_batch_loss_as(model, SF_LOSS_MSE, x, y, batch, pred, grad, work);
+}
+
+double
+sf_batch_loss_as(const sf_model *model, int loss_kind, const sf_real *x,
+				 const sf_real *y, int batch, sf_real *pred, sf_real *grad,
+				 void *work)
+{
 	const sf_arch *arch = &model->arch;
 	int			T = arch->window;
 	sf_net		net;
@@ -389,6 +400,7 @@ sf_batch_loss(const sf_model *model, const sf_real *x, const sf_real *y,
 	double		loss;
 
 	sf_net_layout(&net, arch, batch, 1, &ws);
+	net.loss = loss_kind;
 	sf_net_prepare(&net, model->params);
 	for (int b = 0; b < batch; b++)
 	{

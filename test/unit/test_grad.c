@@ -220,6 +220,93 @@ test_grad_all(void)
 		check_config(&configs[i], i);
 }
 
+/*
+ * The robust losses' gradients: Huber's against the five-point stencil with
+ * errors on both sides of its bend, the absolute error's where no error is
+ * near 0 (its kink); the loss values against their definitions.
+ */
+static void
+check_losses(void)
+{
+	static const int head[2] = {4, 0};
+	static const char *const names[] = {"mse", "mae", "huber"};
+	sf_arch		arch = make_arch(SF_GRU, 4, 3, 1, 1, head);
+	size_t		P = sf_param_count(&arch);
+	int			batch = 6;
+	sf_model	model;
+	sf_real    *x = xmalloc(sizeof(sf_real) * (size_t) batch * arch.window);
+	sf_real    *y = xmalloc(sizeof(sf_real) * (size_t) batch);
+	sf_real    *pred = xmalloc(sizeof(sf_real) * (size_t) batch);
+	sf_real    *grad = xmalloc(sizeof(sf_real) * P);
+	void	   *work = xmalloc(sf_batch_bytes(&arch, batch));
+	unit_rng	rng = {UINT64_C(4242)};
+
+	memset(&model, 0, sizeof(model));
+	model.arch = arch;
+	model.n_members = 1;
+	model.scale_max = 1.0;
+	model.params = xmalloc(sizeof(sf_real) * P);
+	for (int loss = SF_LOSS_MAE; loss <= SF_LOSS_HUBER; loss++)
+	{
+		unit_case	c;
+		double		value,
+					want = 0,
+					worst = 0;
+
+		for (size_t i = 0; i < P; i++)
+			model.params[i] = (sf_real) urange(&rng, -0.7, 0.7);
+		for (int i = 0; i < batch * arch.window; i++)
+			x[i] = (sf_real) urand(&rng);
+		(void) sf_batch_loss_as(&model, loss, x, y, batch, pred, NULL, work);
+		/* errors of -2.5 .. +2.5 in steps of 1: both sides of the bend, never 0 */
+		for (int b = 0; b < batch; b++)
+			y[b] = pred[b] + (sf_real) (b - 2.5);
+
+		uc_begin(&c, "loss %s: value and gradient against finite differences", names[loss]);
+		value = sf_batch_loss_as(&model, loss, x, y, batch, pred, grad, work);
+		for (int b = 0; b < batch; b++)
+		{
+			double		e = fabs((double) pred[b] - y[b]);
+
+			want += loss == SF_LOSS_MAE ? e :
+				e <= SF_HUBER_DELTA ? e * e : SF_HUBER_DELTA * (2 * e - SF_HUBER_DELTA);
+		}
+		want /= batch;
+		if (rel_diff(value, want, 1e-9) > 1e-12)
+			uc_fail(&c, "loss %.17g, definition %.17g", value, want);
+		for (size_t i = 0; i < P; i++)
+		{
+			sf_real		saved = model.params[i];
+			double		h = GRAD_H,
+						f[4],
+						fd;
+
+			for (int k = 0; k < 4; k++)
+			{
+				static const double at[4] = {-2, -1, 1, 2};
+
+				model.params[i] = saved + (sf_real) (at[k] * h);
+				f[k] = sf_batch_loss_as(&model, loss, x, y, batch, NULL, NULL, work);
+			}
+			model.params[i] = saved;
+			fd = (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * h);
+			if (fabs(fd - grad[i]) > worst)
+				worst = fabs(fd - grad[i]);
+			if (fabs(fd - grad[i]) > GRAD_TOL * fmax(1.0, fabs(fd)))
+				uc_fail(&c, "param %zu: analytic %.12g, finite differences %.12g",
+						i, (double) grad[i], fd);
+		}
+		uc_note(&c, "largest difference %.3g over %zu parameters", worst, P);
+		uc_end(&c);
+	}
+	free(model.params);
+	free(x);
+	free(y);
+	free(pred);
+	free(grad);
+	free(work);
+}
+
 void
 test_grad(void)
 {
@@ -230,6 +317,7 @@ test_grad(void)
 		uc_fail(&c, "sizeof(sf_real) = %zu", sizeof(sf_real));
 	uc_end(&c);
 	test_grad_all();
+	check_losses();
 }
 
 int
