@@ -249,11 +249,6 @@ sf_prep_fit(sf_model *m, const sf_prep_opts *o, const double *series,
 	m->scale_max = 1.0;
 	if (o->window < 1)
 		return SF_EINVAL;
-	m->prep.level = o->level > 0 ? o->level : o->season;
-	if (m->prep.level > o->window)
-		m->prep.level = o->window;
-	if (m->prep.level < 1)
-		m->prep.level = 1;
 
 	for (int i = 0; i < n_fit; i++)
 		x[i] = Forward(m, series[i]);
@@ -266,6 +261,17 @@ sf_prep_fit(sf_model *m, const sf_prep_opts *o, const double *series,
 		for (int i = 0; i < n_fit; i++)
 			x[i] -= m->prep.index[i % o->season];
 	}
+
+	/*
+	 * A window's level: its newest value once the seasonal component is
+	 * out (a random walk's anchor), else the mean of its newest season,
+	 * which the season does not move.
+	 */
+	m->prep.level = o->level > 0 ? o->level : m->prep.season > 0 ? 1 : o->season;
+	if (m->prep.level > o->window)
+		m->prep.level = o->window;
+	if (m->prep.level < 1)
+		m->prep.level = 1;
 
 	/* the unit: the mean absolute step of the deseasonalized series */
 	for (int i = 1; i < n_fit; i++)
