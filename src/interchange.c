@@ -105,7 +105,7 @@ seq_model_import(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("%s", err),
-				 errhint("The state must be an object with kind, window, hidden, layers, head, scaler and tensors, as seq_model_export writes it.")));
+				 errhint("The state must be an object with kind, window, hidden, layers, head, scaler and tensors (or members), as seq_model_export writes it.")));
 	if (rc == SF_ENOMEM)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -126,7 +126,16 @@ seq_model_import(PG_FUNCTION_ARGS)
 					 sf_kind_name(a->kind), a->window, a->hidden, a->layers);
 	for (int j = 0; j < a->n_head; j++)
 		appendStringInfo(&meta, "%s%d", j ? ", " : "", a->head[j]);
-	appendStringInfoString(&meta, "], \"imported\": true}, \"metrics\": {}, "
+	appendStringInfoChar(&meta, ']');
+	/* a min-max single network keeps 1.0's options; others say what they are */
+	if (model.prep.norm != SF_NORM_MINMAX || model.n_members > 1)
+		appendStringInfo(&meta, ", \"normalize\": \"%s\", \"ensemble\": %d",
+						 sf_norm_name(model.prep.norm), model.n_members);
+	if (model.prep.norm != SF_NORM_MINMAX)
+		appendStringInfo(&meta, ", \"level\": %d, \"season\": %d, \"deseasonalize\": %s",
+						 model.prep.level, model.prep.season,
+						 model.prep.season > 0 ? "true" : "false");
+	appendStringInfoString(&meta, ", \"imported\": true}, \"metrics\": {}, "
 						   "\"loss\": [], \"val_loss\": null}");
 
 	blob = EncodeModel(&model, NULL, 0, 0, NULL, 0, meta.data);

@@ -320,7 +320,10 @@ extern uint32_t sf_crc32c(uint32_t crc, const unsigned char *buf, size_t len);
  * key, a value of the wrong JSON type), SF_EINVAL (a value out of range, an
  * unknown kind, a tensor of the wrong name, shape or count) or SF_ENOMEM
  * (alloc returned NULL), with a message in err.  It allocates the params
- * with alloc, once, after the whole document has been checked.
+ * (n_members networks, member after member) with alloc, once, after the
+ * whole document has been checked.  It reads back everything export writes
+ * but a tail's seasonal phase, which an imported model, having no tail,
+ * does not need.
  */
 #define SF_EJSON 4
 #define SF_ENOMEM 5

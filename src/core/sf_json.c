@@ -7,8 +7,10 @@
  * Import reads untrusted text, so it works in three passes over it.  The
  * first checks the syntax of the whole document (nesting depth capped) and
  * notes where each known top-level key's value starts.  The second reads the
- * architecture, checks it against the caps of sf_core.h, and checks every
- * tensor's name, shape, value count and values without storing anything.
+ * architecture and the transform ("normalize", of a window-normalized
+ * model), checks them against the caps of sf_core.h, and checks every
+ * tensor's name, shape, value count and values, in "tensors" and in each
+ * network of an ensemble's "members", without storing anything.
  * Only a document that passed both gets its parameter array allocated,
  * through the caller's callback, and the third pass fills it.  So nothing is
  * allocated for a refused document, and the allocation is never larger than
@@ -685,11 +687,27 @@ FormatExpectedShape(const sf_tensor *t, char *out, size_t cap)
 }
 
 /*
+ * A number within FLOAT_LIMIT as a weight: those beyond FLT_MAX (which still
+ * round to it) clamped, as PyTorch's float32 conversion rounds them.
+ */
+static sf_real
+ToReal(double v)
+{
+	if (fabs(v) > FLT_MAX)
+		v = copysign(FLT_MAX, v);
+	return (sf_real) v;
+}
+
+/*
  * The tensor object at pos: its shape must be t's and its data t->size
- * numbers in float32 range.  They are stored in dst when it is not NULL.
+ * numbers in float32 range.  They are stored in dst when it is not NULL;
+ * *data_at (when not NULL) gets where the data array starts.  `of` follows
+ * the tensor's name in messages: "" for "tensors", " of members[k]" for a
+ * member's.
  */
 static int
-ReadTensor(Reader *r, size_t pos, const sf_tensor *t, sf_real *dst)
+ReadTensor(Reader *r, size_t pos, const sf_tensor *t, const char *of,
+		   sf_real *dst, size_t *data_pos)
 {
 	char		key[NAME_MAX_BYTES];
 	char		shape_txt[96],
@@ -705,8 +723,8 @@ ReadTensor(Reader *r, size_t pos, const sf_tensor *t, sf_real *dst)
 
 	r->pos = pos;
 	if (Peek(r) != '{')
-		return Fail(r, SF_EJSON, "tensor \"%s\" must be an object with \"shape\" and \"data\"",
-					t->name);
+		return Fail(r, SF_EJSON, "tensor \"%s\"%s must be an object with \"shape\" and \"data\"",
+					t->name, of);
 	if (ObjectOpen(r, 2) < 0)
 		return -1;
 	while ((more = ObjectNext(r, &count, key, sizeof(key), &key_len)) == 1)
@@ -718,7 +736,7 @@ ReadTensor(Reader *r, size_t pos, const sf_tensor *t, sf_real *dst)
 		else if (key_len == 4 && strcmp(key, "data") == 0)
 			at = &data_at;
 		if (at && *at)
-			return Fail(r, SF_EJSON, "tensor \"%s\" has \"%s\" twice", t->name, key);
+			return Fail(r, SF_EJSON, "tensor \"%s\"%s has \"%s\" twice", t->name, of, key);
 		if (at)
 			*at = r->pos;
 		if (SkipValue(r, 3) < 0)
@@ -727,16 +745,16 @@ ReadTensor(Reader *r, size_t pos, const sf_tensor *t, sf_real *dst)
 	if (more < 0)
 		return -1;
 	if (!shape_at)
-		return Fail(r, SF_EJSON, "tensor \"%s\" has no \"shape\"", t->name);
+		return Fail(r, SF_EJSON, "tensor \"%s\"%s has no \"shape\"", t->name, of);
 	if (!data_at)
-		return Fail(r, SF_EJSON, "tensor \"%s\" has no \"data\"", t->name);
+		return Fail(r, SF_EJSON, "tensor \"%s\"%s has no \"data\"", t->name, of);
 
 	/* the shape, compared with the one the architecture gives */
 	r->pos = shape_at;
 	count = 0;
 	if (Peek(r) != '[')
-		return Fail(r, SF_EJSON, "shape of tensor \"%s\" must be an array of integers",
-					t->name);
+		return Fail(r, SF_EJSON, "shape of tensor \"%s\"%s must be an array of integers",
+					t->name, of);
 	if (ArrayOpen(r, 3) < 0)
 		return -1;
 	while ((more = ArrayNext(r, &count)) == 1)
@@ -744,13 +762,13 @@ ReadTensor(Reader *r, size_t pos, const sf_tensor *t, sf_real *dst)
 		double		d;
 
 		if (!IsNumberStart(r))
-			return Fail(r, SF_EJSON, "shape of tensor \"%s\" must be an array of integers",
-						t->name);
+			return Fail(r, SF_EJSON, "shape of tensor \"%s\"%s must be an array of integers",
+						t->name, of);
 		if (ReadNumber(r, &d) < 0)
 			return -1;
 		if (!(d == floor(d)) || d < 0)
-			return Fail(r, SF_EINVAL, "shape of tensor \"%s\" must hold non-negative integers",
-						t->name);
+			return Fail(r, SF_EINVAL, "shape of tensor \"%s\"%s must hold non-negative integers",
+						t->name, of);
 		if (ndim < 4)
 			dims[ndim] = d;
 		ndim++;
@@ -759,16 +777,18 @@ ReadTensor(Reader *r, size_t pos, const sf_tensor *t, sf_real *dst)
 		return -1;
 	if (ndim != t->ndim || dims[0] != (double) t->shape[0] ||
 		(t->ndim == 2 && dims[1] != (double) t->shape[1]))
-		return Fail(r, SF_EINVAL, "tensor \"%s\" has shape %s, expected %s",
-					t->name, FormatShape(dims, ndim, shape_txt, sizeof(shape_txt)),
+		return Fail(r, SF_EINVAL, "tensor \"%s\"%s has shape %s, expected %s",
+					t->name, of, FormatShape(dims, ndim, shape_txt, sizeof(shape_txt)),
 					FormatExpectedShape(t, want_txt, sizeof(want_txt)));
 
 	/* the values, flat and row-major */
+	if (data_pos)
+		*data_pos = data_at;
 	r->pos = data_at;
 	count = 0;
 	if (Peek(r) != '[')
-		return Fail(r, SF_EJSON, "data of tensor \"%s\" must be an array of numbers",
-					t->name);
+		return Fail(r, SF_EJSON, "data of tensor \"%s\"%s must be an array of numbers",
+					t->name, of);
 	if (ArrayOpen(r, 3) < 0)
 		return -1;
 	while ((more = ArrayNext(r, &count)) == 1)
@@ -776,24 +796,22 @@ ReadTensor(Reader *r, size_t pos, const sf_tensor *t, sf_real *dst)
 		double		v;
 
 		if (!IsNumberStart(r))
-			return Fail(r, SF_EJSON, "data of tensor \"%s\" must be a flat array of numbers, element %zu is not a number",
-						t->name, n);
+			return Fail(r, SF_EJSON, "data of tensor \"%s\"%s must be a flat array of numbers, element %zu is not a number",
+						t->name, of, n);
 		if (ReadNumber(r, &v) < 0)
 			return -1;
 		if (!(fabs(v) < FLOAT_LIMIT))
-			return Fail(r, SF_EINVAL, "tensor \"%s\" has a value out of float32 range at index %zu",
-						t->name, n);
-		if (fabs(v) > FLT_MAX)
-			v = copysign(FLT_MAX, v);
+			return Fail(r, SF_EINVAL, "tensor \"%s\"%s has a value out of float32 range at index %zu",
+						t->name, of, n);
 		if (dst && n < t->size)
-			dst[n] = (sf_real) v;
+			dst[n] = ToReal(v);
 		n++;
 	}
 	if (more < 0)
 		return -1;
 	if (n != t->size)
-		return Fail(r, SF_EINVAL, "tensor \"%s\" has %zu values, its shape %s needs %zu",
-					t->name, n, FormatExpectedShape(t, want_txt, sizeof(want_txt)), t->size);
+		return Fail(r, SF_EINVAL, "tensor \"%s\"%s has %zu values, its shape %s needs %zu",
+					t->name, of, n, FormatExpectedShape(t, want_txt, sizeof(want_txt)), t->size);
 	return 0;
 }
 
@@ -943,6 +961,299 @@ ReadArch(Reader *r, const size_t *at, sf_model *model)
 }
 
 /*
+ * The "normalize" object at pos: the window-relative transform of a 1.1
+ * model (sf_prep.c), checked as the decoder of the serialized model checks
+ * it.  "kind", "level" and "scale" are required; "season" defaults to 0 and
+ * "seasonal_indices" must then hold exactly that many finite numbers.
+ */
+static int
+ReadPrep(Reader *r, size_t pos, sf_model *model)
+{
+	enum
+	{
+		P_KIND, P_LEVEL, P_SCALE, P_SEASON, P_INDICES, N_PREP_KEYS
+	};
+	static const char *const prep_keys[N_PREP_KEYS] = {
+		"kind", "level", "scale", "season", "seasonal_indices"
+	};
+	size_t		at[N_PREP_KEYS] = {0};
+	sf_prep    *prep = &model->prep;
+	char		key[NAME_MAX_BYTES];
+	size_t		key_len;
+	char		kind[16];
+	char		shown[48];
+	size_t		kind_len;
+	int			count = 0,
+				more;
+	long		v;
+	double		d;
+	int			n = 0;
+
+	r->pos = pos;
+	if (Peek(r) != '{')
+		return Fail(r, SF_EJSON, "key \"normalize\" must be an object with \"kind\", \"level\" and \"scale\"");
+	if (ObjectOpen(r, 1) < 0)
+		return -1;
+	while ((more = ObjectNext(r, &count, key, sizeof(key), &key_len)) == 1)
+	{
+		for (int k = 0; k < N_PREP_KEYS; k++)
+		{
+			if (key_len != strlen(prep_keys[k]) || strcmp(key, prep_keys[k]) != 0)
+				continue;
+			if (at[k])
+				return Fail(r, SF_EJSON, "key \"normalize.%s\" appears twice", key);
+			at[k] = r->pos;
+		}
+		if (SkipValue(r, 2) < 0)
+			return -1;
+	}
+	if (more < 0)
+		return -1;
+	for (int k = P_KIND; k <= P_SCALE; k++)
+		if (!at[k])
+			return Fail(r, SF_EJSON, "required key \"normalize.%s\" is missing",
+						prep_keys[k]);
+
+	r->pos = at[P_KIND];
+	if (Peek(r) != '"')
+		return Fail(r, SF_EJSON, "key \"normalize.kind\" must be a string");
+	if (ReadString(r, kind, sizeof(kind), &kind_len) < 0)
+		return -1;
+	for (size_t i = 0; i < kind_len && i < sizeof(kind); i++)
+		if (kind[i] >= 'A' && kind[i] <= 'Z')
+			kind[i] = (char) (kind[i] - 'A' + 'a');
+	if (kind_len == 6 && strcmp(kind, "window") == 0)
+		prep->norm = SF_NORM_WINDOW;
+	else if (kind_len == 3 && strcmp(kind, "log") == 0)
+		prep->norm = SF_NORM_LOG;
+	else
+		return Fail(r, SF_EINVAL, "normalize.kind must be window or log, not \"%s\"",
+					MakePrintable(kind, kind_len < sizeof(kind) ? kind_len : sizeof(kind) - 1, shown));
+
+	r->pos = at[P_LEVEL];
+	if (ReadInt(r, "normalize.level", 1, model->arch.window, &v) < 0)
+		return -1;
+	prep->level = (int) v;
+
+	r->pos = at[P_SCALE];
+	if (ReadDouble(r, "normalize.scale", &prep->scale) < 0)
+		return -1;
+	if (!(prep->scale > 0))
+		return Fail(r, SF_EINVAL, "normalize.scale must be greater than 0");
+
+	if (at[P_SEASON])
+	{
+		r->pos = at[P_SEASON];
+		if (!IsNumberStart(r))
+			return Fail(r, SF_EJSON, "key \"normalize.season\" must be a number");
+		if (ReadNumber(r, &d) < 0)
+			return -1;
+		if (!(d == floor(d)) || !(d == 0 || (d >= 2 && d <= SF_MAX_SEASON)))
+			return Fail(r, SF_EINVAL, "normalize.season must be 0 or an integer between 2 and %d",
+						SF_MAX_SEASON);
+		prep->season = (int) d;
+	}
+	if (prep->season > 0 && !at[P_INDICES])
+		return Fail(r, SF_EJSON, "required key \"normalize.seasonal_indices\" is missing");
+	if (at[P_INDICES])
+	{
+		r->pos = at[P_INDICES];
+		count = 0;
+		if (Peek(r) != '[')
+			return Fail(r, SF_EJSON, "key \"normalize.seasonal_indices\" must be an array of numbers");
+		if (ArrayOpen(r, 2) < 0)
+			return -1;
+		while ((more = ArrayNext(r, &count)) == 1)
+		{
+			if (!IsNumberStart(r))
+				return Fail(r, SF_EJSON, "key \"normalize.seasonal_indices\" must be an array of numbers");
+			if (n == prep->season)
+				break;
+			if (ReadNumber(r, &d) < 0)
+				return -1;
+			if (!isfinite(d))
+				return Fail(r, SF_EINVAL, "normalize.seasonal_indices has a value out of range at index %d",
+							n);
+			prep->index[n++] = d;
+		}
+		if (more < 0)
+			return -1;
+		if (more == 1 || n != prep->season)
+			return Fail(r, SF_EINVAL, "normalize.seasonal_indices must hold exactly normalize.season (%d) numbers",
+						prep->season);
+	}
+	return 0;
+}
+
+/*
+ * One network's tensors: the object at pos (depth its nesting level) must
+ * hold exactly the architecture's tensors t[0 .. n_t), each checked by
+ * ReadTensor and its position noted in t_at[]; nothing is stored.  member is
+ * the index in "members", or -1 for "tensors".
+ */
+static int
+CheckTensorSet(Reader *r, size_t pos, int depth, int member,
+			   const sf_tensor *t, int n_t, size_t *t_at)
+{
+	char		key[NAME_MAX_BYTES];
+	size_t		key_len;
+	int			count = 0,
+				more;
+	char		of[32] = "";
+	char		unexpected[SF_JSON_ERRLEN / 2] = "",
+				missing[SF_JSON_ERRLEN / 2] = "";
+	int			n_unexpected = 0,
+				n_missing = 0;
+
+	if (member >= 0)
+		snprintf(of, sizeof(of), " of members[%d]", member);
+	memset(t_at, 0, sizeof(size_t) * (size_t) n_t);
+	r->pos = pos;
+	if (Peek(r) != '{')
+	{
+		if (member < 0)
+			return Fail(r, SF_EJSON, "key \"tensors\" must be an object");
+		return Fail(r, SF_EJSON, "members[%d] must be an object of tensors", member);
+	}
+	if (ObjectOpen(r, depth) < 0)
+		return -1;
+	while ((more = ObjectNext(r, &count, key, sizeof(key), &key_len)) == 1)
+	{
+		int			i;
+		size_t		value_at = r->pos;
+
+		for (i = 0; i < n_t; i++)
+			if (key_len == strlen(t[i].name) && strcmp(key, t[i].name) == 0)
+				break;
+		if (i == n_t)
+		{
+			ListAppend(unexpected, sizeof(unexpected), key,
+					   key_len < sizeof(key) ? key_len : sizeof(key) - 1);
+			n_unexpected++;
+		}
+		else
+		{
+			if (t_at[i])
+				return Fail(r, SF_EJSON, "tensor \"%s\"%s appears twice", t[i].name, of);
+			t_at[i] = value_at;
+			if (ReadTensor(r, value_at, &t[i], of, NULL, NULL) < 0)
+				return -1;
+			r->pos = value_at;
+		}
+		if (SkipValue(r, depth + 1) < 0)
+			return -1;
+	}
+	if (more < 0)
+		return -1;
+	for (int i = 0; i < n_t; i++)
+		if (!t_at[i])
+		{
+			ListAppend(missing, sizeof(missing), t[i].name, strlen(t[i].name));
+			n_missing++;
+		}
+	if (n_missing && n_unexpected)
+		return Fail(r, SF_EINVAL, "tensors%s do not match the architecture: missing %s; unexpected %s",
+					of, missing, unexpected);
+	if (n_missing)
+		return Fail(r, SF_EINVAL, "missing tensor%s %s%s", n_missing > 1 ? "s" : "",
+					missing, of);
+	if (n_unexpected)
+		return Fail(r, SF_EINVAL, "unexpected tensor%s %s%s",
+					n_unexpected > 1 ? "s" : "", unexpected, of);
+	return 0;
+}
+
+/*
+ * The "members" array at pos: 1 .. SF_MAX_MEMBERS networks, each checked by
+ * CheckTensorSet into m_at[k].  Sets model->n_members.
+ */
+static int
+CheckMembers(Reader *r, size_t pos, const sf_tensor *t, int n_t,
+			 size_t (*m_at)[SF_MAX_TENSORS], sf_model *model)
+{
+	int			count = 0,
+				more;
+	size_t		next;
+
+	r->pos = pos;
+	if (Peek(r) != '[')
+		return Fail(r, SF_EJSON, "key \"members\" must be an array of objects");
+	if (ArrayOpen(r, 1) < 0)
+		return -1;
+	while ((more = ArrayNext(r, &count)) == 1)
+	{
+		if (count > SF_MAX_MEMBERS)
+			return Fail(r, SF_EINVAL, "members must hold between 1 and %d networks",
+						SF_MAX_MEMBERS);
+		if (Peek(r) != '{')
+			return Fail(r, SF_EJSON, "members[%d] must be an object of tensors",
+						count - 1);
+		next = r->pos;
+		if (CheckTensorSet(r, next, 2, count - 1, t, n_t, m_at[count - 1]) < 0)
+			return -1;
+		r->pos = next;
+		if (SkipValue(r, 2) < 0)
+			return -1;
+	}
+	if (more < 0)
+		return -1;
+	if (count == 0)
+		return Fail(r, SF_EINVAL, "members must hold between 1 and %d networks",
+					SF_MAX_MEMBERS);
+	model->n_members = count;
+	return 0;
+}
+
+/*
+ * Do the data arrays of tensor t at a ("tensors") and at b (members[0]),
+ * both already checked, hold the same weights, bit for bit?  Returns 0 when
+ * they do, else fails naming the first index that differs.
+ */
+static int
+CheckSameData(Reader *r, size_t a, size_t b, const sf_tensor *t)
+{
+	int			count_a = 0,
+				count_b = 0;
+	size_t		n = 0;
+
+	r->pos = a;
+	if (ArrayOpen(r, 3) < 0)
+		return -1;
+	a = r->pos;
+	r->pos = b;
+	if (ArrayOpen(r, 3) < 0)
+		return -1;
+	b = r->pos;
+	for (;; n++)
+	{
+		int			more_a,
+					more_b;
+		double		va = 0,
+					vb = 0;
+		sf_real		wa,
+					wb;
+
+		r->pos = a;
+		if ((more_a = ArrayNext(r, &count_a)) == 1 && ReadNumber(r, &va) < 0)
+			return -1;
+		a = r->pos;
+		r->pos = b;
+		if ((more_b = ArrayNext(r, &count_b)) == 1 && ReadNumber(r, &vb) < 0)
+			return -1;
+		b = r->pos;
+		if (more_a < 0 || more_b < 0)
+			return -1;
+		if (more_a == 0 && more_b == 0)
+			return 0;
+		wa = ToReal(va);
+		wb = ToReal(vb);
+		if (more_a != more_b || memcmp(&wa, &wb, sizeof(sf_real)) != 0)
+			return Fail(r, SF_EINVAL, "tensors must equal members[0], but tensor \"%s\" differs at index %zu",
+						t->name, n);
+	}
+}
+
+/*
  * The three passes over the document; returns -1 with r's error set, or 0
  * with model complete.
  */
@@ -956,11 +1267,10 @@ ImportDocument(Reader *r, sf_alloc_fn alloc, void *alloc_ctx, sf_model *model)
 				more;
 	sf_tensor	t[SF_MAX_TENSORS];
 	size_t		t_at[SF_MAX_TENSORS];
+	size_t		m_at[SF_MAX_MEMBERS][SF_MAX_TENSORS];
+	size_t		(*src)[SF_MAX_TENSORS];
 	int			n_t;
-	char		unexpected[SF_JSON_ERRLEN / 2] = "",
-				missing[SF_JSON_ERRLEN / 2] = "";
-	int			n_unexpected = 0,
-				n_missing = 0;
+	size_t		n_params;
 	sf_real    *params;
 
 	if (r->len > SF_JSON_MAX_TEXT)
@@ -993,75 +1303,55 @@ ImportDocument(Reader *r, sf_alloc_fn alloc, void *alloc_ctx, sf_model *model)
 		return Fail(r, SF_EJSON, "invalid JSON at byte %zu: text after the object",
 					r->pos);
 	for (int k = K_KIND; k < N_KEYS; k++)
-		if (!at[k])
+		if (!at[k] && !(k == K_TENSORS && at[K_MEMBERS]))
 			return Fail(r, SF_EJSON, "required key \"%s\" is missing", top_keys[k]);
-	if (at[K_NORMALIZE] || at[K_MEMBERS])
-		return Fail(r, SF_EINVAL, "key \"%s\": importing window-normalized models and ensembles is not supported; only min-max single networks are",
-					at[K_NORMALIZE] ? "normalize" : "members");
 
-	/* pass 2: the architecture, then every tensor checked, nothing stored */
+	/*
+	 * pass 2: the architecture and transform, then every tensor of
+	 * "tensors" and of each member checked, nothing stored
+	 */
 	if (ReadArch(r, at, model) < 0)
 		return -1;
+	model->n_members = 1;
+	model->prep.norm = SF_NORM_MINMAX;
+	model->prep.scale = 1.0;
+	if (at[K_NORMALIZE] && ReadPrep(r, at[K_NORMALIZE], model) < 0)
+		return -1;
 	n_t = sf_tensors(&model->arch, t);
-	memset(t_at, 0, sizeof(t_at));
-	r->pos = at[K_TENSORS];
-	count = 0;
-	if (Peek(r) != '{')
-		return Fail(r, SF_EJSON, "key \"tensors\" must be an object");
-	if (ObjectOpen(r, 1) < 0)
+	if (at[K_TENSORS] &&
+		CheckTensorSet(r, at[K_TENSORS], 1, -1, t, n_t, t_at) < 0)
 		return -1;
-	while ((more = ObjectNext(r, &count, key, sizeof(key), &key_len)) == 1)
+	if (at[K_MEMBERS])
 	{
-		int			i;
-		size_t		value_at = r->pos;
+		size_t		data_a,
+					data_b;
 
-		for (i = 0; i < n_t; i++)
-			if (key_len == strlen(t[i].name) && strcmp(key, t[i].name) == 0)
-				break;
-		if (i == n_t)
-		{
-			ListAppend(unexpected, sizeof(unexpected), key,
-					   key_len < sizeof(key) ? key_len : sizeof(key) - 1);
-			n_unexpected++;
-		}
-		else
-		{
-			if (t_at[i])
-				return Fail(r, SF_EJSON, "tensor \"%s\" appears twice", t[i].name);
-			t_at[i] = value_at;
-			if (ReadTensor(r, value_at, &t[i], NULL) < 0)
-				return -1;
-			r->pos = value_at;
-		}
-		if (SkipValue(r, 2) < 0)
+		if (CheckMembers(r, at[K_MEMBERS], t, n_t, m_at, model) < 0)
 			return -1;
-	}
-	if (more < 0)
-		return -1;
-	for (int i = 0; i < n_t; i++)
-		if (!t_at[i])
+		/* a reader of "tensors" alone must get the same first network */
+		for (int i = 0; at[K_TENSORS] && i < n_t; i++)
 		{
-			ListAppend(missing, sizeof(missing), t[i].name, strlen(t[i].name));
-			n_missing++;
+			if (ReadTensor(r, t_at[i], &t[i], "", NULL, &data_a) < 0 ||
+				ReadTensor(r, m_at[0][i], &t[i], " of members[0]", NULL, &data_b) < 0 ||
+				CheckSameData(r, data_a, data_b, &t[i]) < 0)
+				return -1;
 		}
-	if (n_missing && n_unexpected)
-		return Fail(r, SF_EINVAL, "tensors do not match the architecture: missing %s; unexpected %s",
-					missing, unexpected);
-	if (n_missing)
-		return Fail(r, SF_EINVAL, "missing tensor%s %s", n_missing > 1 ? "s" : "",
-					missing);
-	if (n_unexpected)
-		return Fail(r, SF_EINVAL, "unexpected tensor%s %s",
-					n_unexpected > 1 ? "s" : "", unexpected);
+		src = m_at;
+	}
+	else
+		src = &t_at;
 
-	/* pass 3: allocate and fill */
-	params = alloc(alloc_ctx, sf_param_count(&model->arch) * sizeof(sf_real));
+	/* pass 3: allocate and fill, member after member */
+	n_params = sf_param_count(&model->arch);
+	params = alloc(alloc_ctx, (size_t) model->n_members * n_params * sizeof(sf_real));
 	if (params == NULL)
 		return Fail(r, SF_ENOMEM, "out of memory for %zu parameters",
-					sf_param_count(&model->arch));
-	for (int i = 0; i < n_t; i++)
-		if (ReadTensor(r, t_at[i], &t[i], params + t[i].offset) < 0)
-			return -1;
+					(size_t) model->n_members * n_params);
+	for (int k = 0; k < model->n_members; k++)
+		for (int i = 0; i < n_t; i++)
+			if (ReadTensor(r, src[k][i], &t[i], "",
+						   params + (size_t) k * n_params + t[i].offset, NULL) < 0)
+				return -1;
 	model->params = params;
 	return 0;
 }
@@ -1086,9 +1376,6 @@ sf_import_json(const char *text, size_t len, sf_alloc_fn alloc,
 		memset(model, 0, sizeof(*model));
 		return r.code;
 	}
-	model->n_members = 1;
-	model->prep.norm = SF_NORM_MINMAX;
-	model->prep.scale = 1.0;
 	return SF_OK;
 }
 
@@ -1189,7 +1476,8 @@ PutTensors(Writer *w, const sf_arch *a, const sf_real *params)
 
 /*
  * The interchange document.  A window-normalized model adds "normalize"
- * (its transform: kind, scale, season and seasonal indices) and an ensemble
+ * (its transform: kind, level, scale, season and seasonal
+ * indices) and an ensemble
  * "members" (every member's tensors; "tensors" is member 0's, so a reader
  * that knows nothing of ensembles still gets one working network).
  */
@@ -1216,8 +1504,8 @@ sf_export_json(const sf_model *model, const char *extra, char *out, size_t cap)
 	Put(&w, "}");
 	if (prep->norm != SF_NORM_MINMAX)
 	{
-		Put(&w, ", \"normalize\": {\"kind\": \"%s\", \"level\": \"last\", \"scale\": ",
-			sf_norm_name(prep->norm));
+		Put(&w, ", \"normalize\": {\"kind\": \"%s\", \"level\": %d, \"scale\": ",
+			sf_norm_name(prep->norm), prep->level);
 		PutShortest(&w, prep->scale, 15, 17, 0);
 		Put(&w, ", \"season\": %d, \"seasonal_indices\": [", prep->season);
 		for (int i = 0; i < prep->season; i++)
