@@ -2,10 +2,12 @@
  * fuzz_common.h
  *	  What both fuzz harnesses do with a model that the decoder or the
  *	  importer accepted: run it the way the server does (one-step predictions
- *	  over a few windows, scored; a short recursive forecast), and check that
- *	  exporting it to the interchange JSON and importing that back gives the
- *	  same model, bit for bit.  Any disagreement aborts, which libFuzzer
- *	  reports as a crash with the input that caused it.
+ *	  over a few windows, scored; a short recursive forecast from a phase
+ *	  estimated as for a history), check that exporting it to the interchange
+ *	  JSON and importing that back gives the same model, bit for bit, and
+ *	  that re-encoding a decoded model gives one that decodes the same.  Any
+ *	  disagreement aborts, which libFuzzer reports as a crash with the input
+ *	  that caused it.
  */
 #ifndef FUZZ_COMMON_H
 #define FUZZ_COMMON_H
@@ -66,25 +68,57 @@ FuzzRun(const sf_model *m, const double *tail, int n_tail)
 				fc[FUZZ_HORIZON];
 	sf_scores	sc;
 	void	   *work;
+	int			phase = sf_prep_phase(m, series, n);
 
+	FuzzAssert(phase >= 0 && (m->prep.season == 0 ? phase == 0 : phase < m->prep.season),
+			   "estimated phase in range");
 	/* each with exactly the work area its contract names, as forecast.c */
-	work = malloc(sf_infer_bytes(&m->arch, 1, SF_INFER_CHUNK));
+	work = malloc(sf_infer_bytes(&m->arch, m->n_members, SF_INFER_CHUNK));
 	FuzzAssert(work != NULL, "work allocation");
 	sf_predict_windows(m, series, 0, windows, pred, work, NULL);
 	sf_score(series + T, pred, windows, &sc);
 	free(work);
-	work = malloc(sf_infer_bytes(&m->arch, 1, 1));
+	work = malloc(sf_infer_bytes(&m->arch, m->n_members, 1));
 	FuzzAssert(work != NULL, "work allocation");
-	sf_forecast(m, n_tail == T ? tail : series + windows, 0, horizon, fc, work,
-				NULL);
+	sf_forecast(m, n_tail == T ? tail : series + windows, phase + windows,
+				horizon, fc, work, NULL);
 	free(work);
 	free(series);
 }
 
+/* The weights of every member of m. */
+static size_t
+FuzzTotalParams(const sf_model *m)
+{
+	return (size_t) m->n_members * sf_param_count(&m->arch);
+}
+
+/* Two models the same: architecture, scaler, transform, every weight's bits. */
+static void
+FuzzSameModel(const sf_model *a, const sf_model *b, const char *what)
+{
+	int			same = memcmp(&a->arch, &b->arch, sizeof(sf_arch)) == 0 &&
+		a->n_members == b->n_members &&
+		memcmp(&a->scale_min, &b->scale_min, sizeof(double)) == 0 &&
+		memcmp(&a->scale_max, &b->scale_max, sizeof(double)) == 0 &&
+		a->prep.norm == b->prep.norm && a->prep.season == b->prep.season &&
+		a->prep.level == b->prep.level &&
+		memcmp(&a->prep.scale, &b->prep.scale, sizeof(double)) == 0 &&
+		memcmp(a->prep.index, b->prep.index,
+			   sizeof(double) * (size_t) a->prep.season) == 0;
+
+	if (!same)
+		fprintf(stderr, "%s: the architecture, scaler or transform differs\n", what);
+	FuzzAssert(same, what);
+	FuzzAssert(memcmp(a->params, b->params, FuzzTotalParams(a) * sizeof(sf_real)) == 0,
+			   what);
+}
+
 /*
- * Export to JSON, import it back: the same architecture, scaler and bits.
- * Models beyond FUZZ_ROUND_TRIP_PARAMS are skipped: the text work grows with
- * the weights while the code paths do not.
+ * Export to JSON, import it back: the same architecture, scaler, transform,
+ * members and bits.  Models beyond FUZZ_ROUND_TRIP_PARAMS weights (all
+ * members) are skipped: the text work grows with the weights while the code
+ * paths do not.
  */
 #define FUZZ_ROUND_TRIP_PARAMS 4096
 
@@ -92,14 +126,14 @@ static void
 FuzzRoundTrip(const sf_model *m)
 {
 	const char *extra = "\"metrics\": {\"r2\": 0.5, \"n\": [1, 2, {\"x\": null}]}";
-	size_t		cap = sf_export_json_bytes(&m->arch, 1, strlen(extra));
+	size_t		cap = sf_export_json_bytes(&m->arch, m->n_members, strlen(extra));
 	char	   *text;
 	size_t		len;
 	sf_model	back;
 	char		err[SF_JSON_ERRLEN];
 	int			rc;
 
-	if (sf_param_count(&m->arch) > FUZZ_ROUND_TRIP_PARAMS)
+	if (FuzzTotalParams(m) > FUZZ_ROUND_TRIP_PARAMS)
 		return;
 	text = malloc(cap);
 	FuzzAssert(text != NULL, "export allocation");
@@ -109,14 +143,77 @@ FuzzRoundTrip(const sf_model *m)
 	if (rc != SF_OK)
 		fprintf(stderr, "re-import failed: %s\n", err);
 	FuzzAssert(rc == SF_OK, "export re-imports");
-	FuzzAssert(memcmp(&back.arch, &m->arch, sizeof(sf_arch)) == 0, "same architecture");
-	FuzzAssert(back.scale_min == m->scale_min && back.scale_max == m->scale_max,
-			   "same scaler");
-	FuzzAssert(memcmp(back.params, m->params,
-					  sf_param_count(&m->arch) * sizeof(sf_real)) == 0,
-			   "same weights, bit for bit");
+	FuzzSameModel(m, &back, "export and re-import give the same model, bit for bit");
 	free(back.params);
 	free(text);
+}
+
+/*
+ * A model the decoder accepted from buf (len bytes, decoded into info), re-
+ * encoded: the encoder writes the newest format, so a format-2 input comes
+ * back byte for byte and a format-1 one (a min-max single network) grows by
+ * the 48-byte extension of FORMAT.md.  Either way the re-encoding decodes to
+ * the same model, tail, radii and metadata, and encodes to itself again.
+ */
+#define FUZZ_EXT_FIXED_BYTES 48
+
+static void
+FuzzReencode(const unsigned char *buf, size_t len, const sf_blob *info)
+{
+	size_t		len2 = sf_encode_bytes(info);
+	unsigned char *again = malloc(len2);
+	unsigned char *third;
+	sf_blob		info2;
+	sf_real    *params2;
+	double	   *tail2,
+			   *radius2;
+	char	   *meta2;
+	const char *problem;
+
+	FuzzAssert(again != NULL, "re-encoding allocation");
+	sf_encode(info, again);
+	FuzzAssert(again[4] == SF_FORMAT_VERSION, "re-encoded as the newest format");
+	if (buf[4] == SF_FORMAT_VERSION)
+		FuzzAssert(len2 == len && memcmp(again, buf, len) == 0,
+				   "a newest-format model re-encodes byte for byte");
+	else
+		FuzzAssert(buf[4] == 1 && len2 == len + FUZZ_EXT_FIXED_BYTES &&
+				   info->model.n_members == 1 &&
+				   info->model.prep.norm == SF_NORM_MINMAX,
+				   "a format-1 model re-encodes with the extension");
+
+	problem = sf_decode_check(again, len2, &info2);
+	if (problem)
+		fprintf(stderr, "re-encoding refused: %s\n", problem);
+	FuzzAssert(problem == NULL, "the re-encoding decodes");
+	params2 = malloc(sizeof(sf_real) * (FuzzTotalParams(&info2.model) + 1));
+	tail2 = malloc(sizeof(double) * (size_t) (info2.n_tail + 1));
+	radius2 = malloc(sizeof(double) * (size_t) (info2.n_radius + 1));
+	meta2 = malloc(info2.meta_len + 1);
+	FuzzAssert(params2 && tail2 && radius2 && meta2, "decoding allocation");
+	sf_decode(again, &info2, params2, tail2, radius2, meta2);
+	info2.model.params = params2;
+	info2.tail = tail2;
+	info2.radius = radius2;
+	info2.meta = meta2;
+	FuzzSameModel(&info->model, &info2.model, "the re-encoding decodes to the same model");
+	FuzzAssert(info2.n_tail == info->n_tail && info2.tail_phase == info->tail_phase &&
+			   info2.n_radius == info->n_radius && info2.meta_len == info->meta_len &&
+			   memcmp(tail2, info->tail, sizeof(double) * (size_t) info->n_tail) == 0 &&
+			   memcmp(radius2, info->radius, sizeof(double) * (size_t) info->n_radius) == 0 &&
+			   memcmp(meta2, info->meta, info->meta_len) == 0,
+			   "the re-encoding decodes to the same tail, radii and metadata");
+
+	third = malloc(len2);
+	FuzzAssert(third != NULL && sf_encode_bytes(&info2) == len2, "canonical length");
+	sf_encode(&info2, third);
+	FuzzAssert(memcmp(third, again, len2) == 0, "the re-encoding is canonical");
+	free(third);
+	free(meta2);
+	free(radius2);
+	free(tail2);
+	free(params2);
+	free(again);
 }
 
 #endif							/* FUZZ_COMMON_H */

@@ -5,8 +5,9 @@
  *
  * The input is the JSON text, not NUL-terminated.  A refused document must
  * come back with a known error code and a message and with nothing
- * allocated; an accepted one must predict and forecast without a fault and
- * survive an export and re-import unchanged.
+ * allocated; an accepted one must have its architecture, transform and
+ * members in range, predict and forecast without a fault and survive an
+ * export and re-import unchanged.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,7 +49,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FuzzAssert(allocs == 1 && m.params != NULL, "one allocation");
 	FuzzAssert(sf_arch_check(&m.arch) == SF_OK, "architecture in range");
 	FuzzAssert(m.scale_max > m.scale_min, "increasing scaler");
-	for (size_t i = 0; i < sf_param_count(&m.arch); i++)
+	FuzzAssert(m.n_members >= 1 && m.n_members <= SF_MAX_MEMBERS, "members in range");
+	FuzzAssert(m.prep.norm == SF_NORM_MINMAX ?
+			   m.prep.level == 0 && m.prep.season == 0 && m.prep.scale == 1.0 :
+			   (m.prep.norm == SF_NORM_WINDOW || m.prep.norm == SF_NORM_LOG) &&
+			   m.prep.level >= 1 && m.prep.level <= m.arch.window &&
+			   m.prep.scale > 0 && m.prep.scale - m.prep.scale == 0 &&
+			   m.prep.season != 1 && m.prep.season >= 0 &&
+			   m.prep.season <= SF_MAX_SEASON,
+			   "transform in range");
+	for (int i = 0; i < m.prep.season; i++)
+		FuzzAssert(m.prep.index[i] - m.prep.index[i] == 0, "finite seasonal indices");
+	for (size_t i = 0; i < FuzzTotalParams(&m); i++)
 		FuzzAssert(m.params[i] == m.params[i] && m.params[i] - m.params[i] == 0,
 				   "finite weights");
 

@@ -6,8 +6,12 @@
  *	  heads of zero to two layers, plus edge cases: the smallest and widest
  *	  architectures the caps allow, extreme weights and scalers, every
  *	  section present and absent, and refused inputs one field away from
- *	  valid ones.  Everything is deterministic; `make corpus` rewrites the
- *	  committed files.
+ *	  valid ones.  Min-max single networks are written in both serialized
+ *	  formats: format 1 under their plain names (the bytes 1.0 wrote, which
+ *	  must keep decoding) and format 2 as v2_*; version 1.1's models (window
+ *	  and log normalization, seasonal indices, ensembles) only in format 2,
+ *	  with refusals one extension field away.  Everything is deterministic;
+ *	  `make corpus` rewrites the committed files.
  *
  *	  usage: gen_corpus OUTDIR   (writes OUTDIR/decode and OUTDIR/import)
  */
@@ -129,6 +133,39 @@ Encode(const Seed *s, size_t *len)
 	return buf;
 }
 
+static void Reseal(unsigned char *buf, size_t len);
+static void PutU32(unsigned char *p, uint32_t v);
+
+/*
+ * The format-1 bytes of a min-max single network: format 2 without its
+ * extension section (FORMAT.md), as 1.0 wrote them.
+ */
+#define EXT_FIXED_BYTES 48
+
+static unsigned char *
+EncodeV1(const Seed *s, size_t *len)
+{
+	size_t		len2;
+	unsigned char *v2 = Encode(s, &len2);
+	unsigned char *buf;
+
+	if (s->blob.model.n_members != 1 || s->blob.model.prep.norm != SF_NORM_MINMAX)
+	{
+		fprintf(stderr, "gen_corpus: format 1 holds only min-max single networks\n");
+		exit(1);
+	}
+	*len = len2 - EXT_FIXED_BYTES;
+	buf = Xmalloc(*len);
+	memcpy(buf, v2, 104);
+	memcpy(buf + 104, v2 + 104 + EXT_FIXED_BYTES, *len - 104);
+	buf[4] = 1;
+	PutU32(buf + 8, (uint32_t) *len);
+	PutU32(buf + 100, 0);
+	Reseal(buf, *len);
+	free(v2);
+	return buf;
+}
+
 static void
 FreeSeed(Seed *s)
 {
@@ -152,26 +189,48 @@ PutU32(unsigned char *p, uint32_t v)
 		p[i] = (unsigned char) (v >> (8 * i));
 }
 
-/* Write a seed to both corpora: its bytes and its export. */
+/* A seed's interchange export, malloc'ed. */
+static char *
+Export(const Seed *s, const char *extra)
+{
+	const sf_model *m = &s->blob.model;
+	size_t		cap = sf_export_json_bytes(&m->arch, m->n_members,
+										   extra ? strlen(extra) : 0);
+	char	   *json = Xmalloc(cap);
+
+	if (sf_export_json(m, extra, json, cap) == 0)
+	{
+		fprintf(stderr, "gen_corpus: export failed\n");
+		exit(1);
+	}
+	return json;
+}
+
+/*
+ * Write a seed to both corpora: its bytes (format 1 under name when the
+ * model is a min-max single network, format 2 as v2_name) and its export.
+ */
 static void
 WriteBoth(const char *name, const Seed *s, const char *extra)
 {
-	size_t		len,
-				cap = sf_export_json_bytes(&s->blob.model.arch, 1, extra ? strlen(extra) : 0);
-	unsigned char *bytes = Encode(s, &len);
-	char	   *json = Xmalloc(cap);
+	size_t		len;
+	unsigned char *bytes;
+	char	   *json = Export(s, extra);
 	char		file[128];
 
-	WriteDecode(name, 2, bytes, len);
-	if (sf_export_json(&s->blob.model, extra, json, cap) == 0)
+	if (s->blob.model.n_members == 1 && s->blob.model.prep.norm == SF_NORM_MINMAX)
 	{
-		fprintf(stderr, "gen_corpus: export of %s failed\n", name);
-		exit(1);
+		bytes = EncodeV1(s, &len);
+		WriteDecode(name, 2, bytes, len);
+		free(bytes);
 	}
+	bytes = Encode(s, &len);
+	snprintf(file, sizeof(file), "v2_%s", name);
+	WriteDecode(file, 2, bytes, len);
+	free(bytes);
 	snprintf(file, sizeof(file), "%s.json", name);
 	WriteImport(file, json);
 	free(json);
-	free(bytes);
 }
 
 static const char *const kinds[] = {"rnn", "lstm", "gru"};
@@ -248,8 +307,11 @@ EdgeModels(void)
 	WriteBoth("edge_scaler_tiny", &s, NULL);
 	s.blob.model.scale_min = -1e300;
 	s.blob.model.scale_max = 1e300;
-	b = Encode(&s, &len);
+	b = EncodeV1(&s, &len);
 	WriteDecode("edge_scaler_overflow", 0, b, len);	/* import refuses it */
+	free(b);
+	b = Encode(&s, &len);
+	WriteDecode("v2_edge_scaler_overflow", 0, b, len);
 	free(b);
 	s.blob.model.scale_min = -5e-324;
 	s.blob.model.scale_max = 0.0;
@@ -268,14 +330,17 @@ EdgeModels(void)
 	WriteBoth("edge_sections", &s, NULL);
 	FreeSeed(&s);
 
-	/* refused ones, one field away from valid; mode 1 re-seals them */
+	/* refused ones (format 1), one field away from valid; mode 1 re-seals them */
 	MakeSeed(&s, Arch(1, 4, 3, 1, 1, one), 7, 1, "{}");
-	b = Encode(&s, &len);
+	b = EncodeV1(&s, &len);
 	WriteDecode("bad_truncated", 0, b, len - 9);
 	WriteDecode("bad_truncated_sealed", 1, b, len - 9);
-	b[4] = 2;
+	b[4] = SF_FORMAT_VERSION + 1;
 	Reseal(b, len);
 	WriteDecode("bad_version", 0, b, len);
+	b[4] = 2;					/* format 2 without its extension */
+	Reseal(b, len);
+	WriteDecode("bad_v2_no_extension", 0, b, len);
 	b[4] = 1;
 	PutU32(b + 84, 0xFFFFFFFFu);	/* parameter count */
 	WriteDecode("bad_count_sealed", 1, b, len);
@@ -351,6 +416,231 @@ EdgeDocuments(void)
 				"\"scaler\": {\"min\": 0, \"max\": 1}, \"tensors\": {}}");
 }
 
+/*
+ * Make s a version 1.1 model: transform norm with the given level and
+ * season (indices of a wave), members networks, and a tail phase.
+ */
+static void
+MakeV11(Seed *s, int norm, int level, int season, int members, int phase)
+{
+	sf_model   *m = &s->blob.model;
+	size_t		P = sf_param_count(&m->arch);
+
+	s->params = realloc(s->params, sizeof(sf_real) * P * (size_t) members);
+	if (!s->params)
+	{
+		fprintf(stderr, "gen_corpus: out of memory\n");
+		exit(1);
+	}
+	m->params = s->params;
+	m->n_members = members;
+	for (int k = 1; k < members; k++)
+		sf_model_init_member(m, k, 1000 + (uint64_t) k);
+	memset(&m->prep, 0, sizeof(m->prep));
+	m->prep.norm = norm;
+	m->prep.scale = 1.0;
+	if (norm != SF_NORM_MINMAX)
+	{
+		m->scale_min = 0;
+		m->scale_max = 1;
+		m->prep.level = level;
+		m->prep.season = season;
+		m->prep.scale = norm == SF_NORM_LOG ? 0.0123456789012345 : 1234.56789012345;
+		for (int i = 0; i < season; i++)
+			m->prep.index[i] = 0.25 * sin(2 * 3.14159265358979 * i / season);
+	}
+	s->blob.tail_phase = s->blob.n_tail ? phase : 0;
+	if (norm == SF_NORM_LOG)
+		for (int i = 0; i < s->blob.n_tail; i++)
+			s->tail[i] = fabs(s->tail[i]) + 1;
+}
+
+/* The text between the first `from` and the first `to` after it, malloc'ed. */
+static char *
+Between(const char *text, const char *from, const char *to)
+{
+	const char *a = strstr(text, from);
+	const char *b = a ? strstr(a + strlen(from), to) : NULL;
+	char	   *out;
+
+	if (!b)
+	{
+		fprintf(stderr, "gen_corpus: \"%s\" ... \"%s\" not found\n", from, to);
+		exit(1);
+	}
+	a += strlen(from);
+	out = Xmalloc((size_t) (b - a) + 1);
+	memcpy(out, a, (size_t) (b - a));
+	out[b - a] = '\0';
+	return out;
+}
+
+/* text with its first `what` replaced by `with`, written as an import seed. */
+static void
+WriteEdited(const char *name, const char *text, const char *what, const char *with)
+{
+	const char *at = strstr(text, what);
+	size_t		n = strlen(text) + strlen(with) + 1;
+	char	   *out = Xmalloc(n);
+
+	if (!at)
+	{
+		fprintf(stderr, "gen_corpus: \"%s\" not in the seed of %s\n", what, name);
+		exit(1);
+	}
+	memcpy(out, text, (size_t) (at - text));
+	snprintf(out + (at - text), n - (size_t) (at - text), "%s%s", with, at + strlen(what));
+	WriteImport(name, out);
+	free(out);
+}
+
+/* A format-2 seed with one u32 (or f64) of its extension changed, re-sealed. */
+static void
+WriteExtEdit(const char *name, const Seed *s, size_t off, int is_f64, double v)
+{
+	size_t		len;
+	unsigned char *b = Encode(s, &len);
+
+	if (is_f64)
+	{
+		uint64_t	u;
+
+		memcpy(&u, &v, sizeof(u));
+		PutU32(b + 104 + off, (uint32_t) u);
+		PutU32(b + 104 + off + 4, (uint32_t) (u >> 32));
+	}
+	else
+		PutU32(b + 104 + off, (uint32_t) v);
+	Reseal(b, len);
+	WriteDecode(name, 1, b, len);
+	free(b);
+}
+
+/* Version 1.1's models in both corpora, and refusals one field away. */
+static void
+V11Models(void)
+{
+	static const int one[1] = {1};
+	static const int two[2] = {3, 2};
+	Seed		s;
+	char	   *json,
+			   *json2,
+			   *tensors,
+			   *prefix;
+	char		doc[16384];
+	size_t		used;
+
+	MakeSeed(&s, Arch(2, 6, 3, 1, 1, one), 21, 1, "{}");
+	MakeV11(&s, SF_NORM_WINDOW, 1, 0, 1, 0);
+	WriteBoth("norm_window_gru", &s, NULL);
+	FreeSeed(&s);
+
+	MakeSeed(&s, Arch(1, 8, 2, 2, 2, two), 22, 1, "{\"note\": \"log\"}");
+	MakeV11(&s, SF_NORM_LOG, 4, 4, 1, 2);
+	WriteBoth("norm_log_season4_lstm", &s, NULL);
+	json = Export(&s, NULL);
+	WriteEdited("bad_norm_level_last.json", json, "\"level\": 4", "\"level\": \"last\"");
+	WriteEdited("bad_norm_level_range.json", json, "\"level\": 4", "\"level\": 9");
+	WriteEdited("bad_norm_kind.json", json, "\"kind\": \"log\"", "\"kind\": \"ln\"");
+	WriteEdited("bad_norm_scale.json", json, "\"scale\": ", "\"scale\": -");
+	WriteEdited("bad_norm_season_one.json", json, "\"season\": 4", "\"season\": 1");
+	WriteEdited("bad_norm_indices_count.json", json, "\"season\": 4", "\"season\": 5");
+	WriteEdited("bad_norm_indices_missing.json", json, "\"seasonal_indices\"", "\"indices\"");
+	WriteEdited("bad_norm_index_range.json", json, "\"seasonal_indices\": [", "\"seasonal_indices\": [1e999, ");
+	WriteEdited("bad_norm_not_object.json", json, "\"normalize\": {",
+				"\"normalize\": \"log\", \"x\": {");
+	free(json);
+	/* every extension field one away from valid */
+	WriteExtEdit("bad_ext_members_zero", &s, 0, 0, 0);
+	WriteExtEdit("bad_ext_members_33", &s, 0, 0, SF_MAX_MEMBERS + 1);
+	WriteExtEdit("bad_ext_members_count", &s, 0, 0, 2);
+	WriteExtEdit("bad_ext_norm", &s, 4, 0, 3);
+	WriteExtEdit("bad_ext_minmax_season", &s, 4, 0, SF_NORM_MINMAX);
+	WriteExtEdit("bad_ext_season_one", &s, 8, 0, 1);
+	WriteExtEdit("bad_ext_season_size", &s, 8, 0, 5);
+	WriteExtEdit("bad_ext_phase", &s, 12, 0, 4);
+	WriteExtEdit("bad_ext_level_zero", &s, 16, 0, 0);
+	WriteExtEdit("bad_ext_level_window", &s, 16, 0, 9);
+	WriteExtEdit("bad_ext_reserved", &s, 20, 0, 1);
+	WriteExtEdit("bad_ext_scale_zero", &s, 32, 1, 0.0);
+	WriteExtEdit("bad_ext_scale_nan", &s, 32, 1, NAN);
+	WriteExtEdit("bad_ext_index_inf", &s, 48, 1, INFINITY);
+	FreeSeed(&s);
+
+	MakeSeed(&s, Arch(0, 9, 3, 1, 0, NULL), 23, 1, "{}");
+	MakeV11(&s, SF_NORM_WINDOW, 7, 7, 3, 6);
+	WriteBoth("ens3_window_season7_rnn", &s, NULL);
+	json = Export(&s, NULL);
+	/* "tensors" that is not members[0]: members of a reordered ensemble */
+	{
+		sf_real    *p = s.params;
+		size_t		P = sf_param_count(&s.blob.model.arch);
+
+		for (size_t i = 0; i < P; i++)
+		{
+			sf_real		t = p[i];
+
+			p[i] = p[P + i];
+			p[P + i] = t;
+		}
+		json2 = Export(&s, NULL);
+	}
+	prefix = Between(json, "", ", \"members\": [");
+	snprintf(doc, sizeof(doc), "%s%s", prefix, strstr(json2, ", \"members\": ["));
+	WriteImport("bad_members_not_tensors.json", doc);
+	snprintf(doc, sizeof(doc), "%s, \"members\": []}", prefix);
+	WriteImport("bad_members_empty.json", doc);
+	tensors = Between(json, "\"tensors\": ", ", \"members\": [");
+	snprintf(doc, sizeof(doc), "%s, \"members\": [%s, 1]}", prefix, tensors);
+	WriteImport("bad_members_kinds.json", doc);
+	WriteEdited("bad_members_shape.json", json, ", {\"rnn.weight_ih_l0\": {\"shape\": [3, 1]",
+				", {\"rnn.weight_ih_l0\": {\"shape\": [1, 3]");
+	free(tensors);
+	free(prefix);
+	free(json2);
+	free(json);
+	FreeSeed(&s);
+
+	MakeSeed(&s, Arch(2, 8, 2, 1, 1, one), 24, 1, "{}");
+	MakeV11(&s, SF_NORM_LOG, 4, 4, 2, 3);
+	WriteBoth("ens2_log_season4_gru", &s, NULL);
+	FreeSeed(&s);
+
+	MakeSeed(&s, Arch(2, 3, 1, 1, 0, NULL), 25, 1, NULL);
+	MakeV11(&s, SF_NORM_WINDOW, 3, SF_MAX_SEASON, 1, SF_MAX_SEASON - 1);
+	WriteBoth("norm_window_season_max", &s, NULL);
+	FreeSeed(&s);
+
+	MakeSeed(&s, Arch(1, 4, 2, 1, 1, one), 26, 0, NULL);
+	MakeV11(&s, SF_NORM_MINMAX, 0, 0, 2, 0);
+	s.blob.model.scale_min = -3;
+	s.blob.model.scale_max = 5;
+	WriteBoth("ens2_minmax_lstm", &s, NULL);
+	FreeSeed(&s);
+
+	/* the most members, of the smallest networks; and one more than that */
+	MakeSeed(&s, Arch(0, 2, 1, 1, 0, NULL), 27, 0, NULL);
+	MakeV11(&s, SF_NORM_LOG, 2, 0, SF_MAX_MEMBERS, 0);
+	WriteBoth("ens_max_log_rnn", &s, NULL);
+	json = Export(&s, NULL);
+	prefix = Between(json, "", ", \"members\": [");
+	tensors = Between(json, "\"tensors\": ", ", \"members\": [");
+	used = (size_t) snprintf(doc, sizeof(doc), "%s, \"members\": [", prefix);
+	for (int k = 0; k <= SF_MAX_MEMBERS && used < sizeof(doc); k++)
+		used += (size_t) snprintf(doc + used, sizeof(doc) - used, "%s%s", k ? ", " : "", tensors);
+	if (used + 3 >= sizeof(doc))
+	{
+		fprintf(stderr, "gen_corpus: bad_members_33 does not fit\n");
+		exit(1);
+	}
+	snprintf(doc + used, sizeof(doc) - used, "]}");
+	WriteImport("bad_members_33.json", doc);
+	free(tensors);
+	free(prefix);
+	free(json);
+	FreeSeed(&s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -363,5 +653,6 @@ main(int argc, char **argv)
 	ValidModels();
 	EdgeModels();
 	EdgeDocuments();
+	V11Models();
 	return 0;
 }
