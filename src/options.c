@@ -26,7 +26,7 @@
 static const char *const option_keys =
 "name, preset, window, hidden, layers, dropout, head, epochs, batch_size, "
 "learning_rate, test_fraction, validation_fraction, patience, min_epochs, "
-"seed, season, normalize, deseasonalize, level, ensemble, loss, on_short";
+"seed, season, normalize, deseasonalize, level, ensemble, loss, refit, on_short";
 
 static void ResolveOptions(SfOptions *opts, bool have_validation);
 
@@ -163,6 +163,7 @@ SetDefaults(SfOptions *opts, int kind)
 	opts->train.learning_rate = 0.001;
 	opts->train.min_epochs = 20;
 	opts->train.smooth = 0.3;
+	opts->refit = true;
 }
 
 /*
@@ -182,6 +183,7 @@ SetTutorial(SfOptions *opts)
 	opts->arch.head[0] = 16;
 	opts->arch.head[1] = 8;
 	sf_train_opts_tutorial(&opts->train);
+	opts->refit = false;
 }
 
 /* The default window for a season: two seasons, at least 9 values. */
@@ -327,6 +329,12 @@ ReadOptions(SfOptions *opts, const char *kind_name, Jsonb *json)
 			else
 				OptionError(key, expect, &v);
 		}
+		else if (strcmp(key, "refit") == 0)
+		{
+			if (v.type != jbvBool)
+				OptionError(key, "true or false", &v);
+			opts->refit = v.val.boolean;
+		}
 		else if (strcmp(key, "level") == 0)
 			opts->train.prep.level = (int) GetInt(key, &v, 0, SF_MAX_WINDOW);
 		else if (strcmp(key, "min_epochs") == 0)
@@ -440,7 +448,7 @@ OptionsToJson(const SfOptions *opts)
 		appendStringInfoString(&s, "null");
 	appendStringInfo(&s, ", \"min_epochs\": %d, \"seed\": " UINT64_FORMAT
 					 ", \"season\": %d, \"normalize\": \"%s\", \"deseasonalize\": %s"
-					 ", \"level\": %d, \"ensemble\": %d, \"loss\": \"%s\", \"on_short\": \"%s\"",
+					 ", \"level\": %d, \"ensemble\": %d, \"loss\": \"%s\", \"refit\": %s, \"on_short\": \"%s\"",
 					 opts->train.min_epochs, opts->train.seed, opts->season,
 					 opts->train.prep.norm == SF_NORM_AUTO ? "auto" :
 					 sf_norm_name(opts->train.prep.norm),
@@ -449,6 +457,7 @@ OptionsToJson(const SfOptions *opts)
 					 opts->train.prep.level, opts->train.ensemble,
 					 opts->train.loss == SF_LOSS_MAE ? "mae" :
 					 opts->train.loss == SF_LOSS_HUBER ? "huber" : "mse",
+					 opts->refit ? "true" : "false",
 					 opts->skip_short ? "skip" : "error");
 	if (opts->preset)
 		appendStringInfo(&s, ", \"preset\": \"%s\"", opts->preset);

@@ -26,6 +26,7 @@ typedef struct SfOptions
 	int			season;
 	bool		skip_short;		/* on_short = 'skip' */
 	bool		has_patience;
+	bool		refit;			/* train again on every window for storing */
 	bool		window_given;	/* else two seasons (DefaultWindow) */
 	const char *preset;			/* "tutorial" or NULL */
 } SfOptions;

@@ -401,6 +401,19 @@ ScoreSteps(const SfModel *m, const double *series, const sf_split *split,
 		hs->coverage = (double) inside / tried;
 }
 
+/* A training whose weights went NaN or infinite diverged. */
+static void
+CheckFinite(const sf_model *model, size_t n_params, const char *name)
+{
+	for (size_t i = 0; i < n_params; i++)
+		if (!isfinite(model->params[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("training model \"%s\" diverged", name),
+					 errdetail("A weight became NaN or infinite."),
+					 errhint("Lower learning_rate.")));
+}
+
 /*
  * Train on the collected series and return the serialized model, or NULL
  * for a too-short series with on_short = 'skip'.
@@ -486,13 +499,7 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 				 errhint("Use normalize \"window\" (or \"auto\", which picks it for such a series).")));
 	if (rc != SF_OK)
 		elog(ERROR, "training failed with core error %d", rc);
-	for (size_t i = 0; i < n_params; i++)
-		if (!isfinite(m.core.params[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("training model \"%s\" diverged", o->name),
-					 errdetail("A weight became NaN or infinite."),
-					 errhint("Lower learning_rate.")));
+	CheckFinite(&m.core, n_params, o->name);
 	if (sf_progress && result.epochs_run < o->train.epochs)
 		ereport(NOTICE,
 				(errmsg("training \"%s\": stopped early at epoch %d of %d, keeping epoch %d (validation loss %.6g), %.1f s",
@@ -510,9 +517,10 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	AppendScore(&meta, "final_loss", result.loss[result.epochs_run - 1]);
 	if (result.val_loss)
 		AppendScore(&meta, "best_val_loss", result.val_loss[result.best_epoch - 1]);
-	appendStringInfo(&meta, ", \"ensemble\": %d, \"normalization\": \"%s\", \"seasonal_indices\": %s",
+	appendStringInfo(&meta, ", \"ensemble\": %d, \"normalization\": \"%s\", \"seasonal_indices\": %s, \"refit\": %s",
 					 m.core.n_members, sf_norm_name(m.core.prep.norm),
-					 m.core.prep.season > 0 ? "true" : "false");
+					 m.core.prep.season > 0 ? "true" : "false",
+					 o->refit && split.n_test > 0 ? "true" : "false");
 	if (split.n_test > 0)
 	{
 		double		scale = MaseScale(series, split.n_train + split.n_val + o->arch.window,
@@ -564,6 +572,23 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	else
 		appendStringInfoString(&meta, "null");
 	appendStringInfoChar(&meta, '}');
+
+	/*
+	 * The scores and intervals above judged networks that never saw the
+	 * held-out windows.  With refit, the stored networks are trained again,
+	 * from the same seeds, on every window: the newest values matter most
+	 * to a forecast, and a short series cannot spare them.
+	 */
+	if (o->refit && split.n_test > 0)
+	{
+		sf_train_opts all = o->train;
+
+		all.test_fraction = 0;
+		rc = sf_train(&m.core, &all, series, n, work, &result, &hooks);
+		if (rc != SF_OK)
+			elog(ERROR, "refitting failed with core error %d", rc);
+		CheckFinite(&m.core, n_params, o->name);
+	}
 
 	MemoryContextSwitchTo(caller);
 	blob = EncodeModel(&m.core, series + n - o->arch.window, o->arch.window,
