@@ -137,10 +137,12 @@ ReadHead(SfOptions *opts, JsonbIterator **it, JsonbValue *first)
 }
 
 /*
- * The defaults of 1.1, chosen by measurement (bench/README.md, "Accuracy"):
- * window-relative normalization (of the logarithms for a positive series),
+ * The defaults of 1.1, chosen by measurement (`make -C bench accuracy`; the
+ * figures are in README.md, "Accuracy"): window-relative normalization,
  * seasonal indices where the training part shows seasonality, a window of
- * two seasons, and an ensemble.  The tutorial preset overrides them.
+ * two seasons, an ensemble of three, a smaller learning rate and fewer
+ * epochs than the tutorial (on short series more training overfits), and a
+ * refit on every window.  The tutorial preset overrides them.
  */
 static void
 SetDefaults(SfOptions *opts, int kind)
@@ -161,6 +163,7 @@ SetDefaults(SfOptions *opts, int kind)
 	opts->train.prep.deseasonalize = SF_DESEASON_AUTO;
 	opts->train.ensemble = 3;
 	opts->train.learning_rate = 0.001;
+	opts->train.epochs = 50;
 	opts->train.min_epochs = 20;
 	opts->train.smooth = 0.3;
 	opts->refit = true;
