@@ -201,6 +201,45 @@ SeasonalIndices(const double *x, int n, int m, double *index, int *count)
 		index[p] -= mean;
 }
 
+/* The rotation r of b[] that best matches a[] (largest sum of a[j] b[j + r]). */
+static int
+BestRotation(const double *a, const double *b, int m)
+{
+	int			best = 0;
+	double		best_score = -INFINITY;
+
+	for (int r = 0; r < m; r++)
+	{
+		double		score = 0;
+
+		for (int j = 0; j < m; j++)
+			score += a[j] * b[(j + r) % m];
+		if (score > best_score)
+			best_score = score, best = r;
+	}
+	return best;
+}
+
+/*
+ * Without timestamps a missing value shifts the phase of every later one,
+ * and indices fitted across the shift fit neither side.  The seasonal
+ * profiles of the two halves of x (split at a whole season, so both start at
+ * phase 0) must line up with no rotation; a series too short to tell passes.
+ */
+static int
+PhaseStable(const double *x, int n, int m, int *count)
+{
+	double		a[SF_MAX_SEASON],
+				b[SF_MAX_SEASON];
+	int			h = (n / 2) / m * m;
+
+	if (h < 2 * m || n - h < 2 * m)
+		return 1;
+	SeasonalIndices(x, h, m, a, count);
+	SeasonalIndices(x + h, n - h, m, b, count);
+	return BestRotation(a, b, m) == 0;
+}
+
 size_t
 sf_prep_fit_bytes(int n_fit)
 {
@@ -254,7 +293,8 @@ sf_prep_fit(sf_model *m, const sf_prep_opts *o, const double *series,
 		x[i] = Forward(m, series[i]);
 	if (o->season >= 2 && o->season <= SF_MAX_SEASON &&
 		o->deseasonalize != SF_DESEASON_NONE && n_fit >= 3 * o->season &&
-		(o->deseasonalize == SF_DESEASON_ALWAYS || Seasonal(x, n_fit, o->season)))
+		(o->deseasonalize == SF_DESEASON_ALWAYS ||
+		 (Seasonal(x, n_fit, o->season) && PhaseStable(x, n_fit, o->season, count))))
 	{
 		m->prep.season = o->season;
 		SeasonalIndices(x, n_fit, o->season, m->prep.index, count);
@@ -295,10 +335,8 @@ int
 sf_prep_phase(const sf_model *m, const double *series, int n)
 {
 	int			season = m->prep.season,
-				half = season / 2,
-				best = 0;
+				half = season / 2;
 	double		profile[SF_MAX_SEASON],
-				best_score = -INFINITY,
 				mean = 0;
 
 	if (season == 0 || n < 1)
@@ -319,14 +357,5 @@ sf_prep_phase(const sf_model *m, const double *series, int n)
 		for (int t = 0; t < n; t++)
 			profile[t] = Forward(m, series[t]) - mean;
 	}
-	for (int p = 0; p < season; p++)
-	{
-		double		score = 0;
-
-		for (int j = 0; j < season; j++)
-			score += profile[j] * m->prep.index[(p + j) % season];
-		if (score > best_score)
-			best_score = score, best = p;
-	}
-	return best;
+	return BestRotation(profile, m->prep.index, season);
 }
