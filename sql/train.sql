@@ -48,15 +48,17 @@ SELECT seq_train('rnn', v ORDER BY i) AS rnn_id FROM train_data \gset
 SELECT id = :rnn_id AS same_id, name, kind, owner = current_user AS owner_is_me,
        created_at <= now() AS created_at_ok, length(model) > 104 AS has_model
 FROM seq_model WHERE id = :rnn_id;
--- The resolved defaults.  The window (its rule), the ensemble size and the
--- learning rate are tuned by measurement and may change between releases:
--- they are checked for their type and range here, the rest printed.
-SELECT jsonb_pretty(options - ARRAY['window', 'ensemble', 'learning_rate'])
+-- The resolved defaults.  The window (its rule), the ensemble size, the
+-- learning rate and the epochs are tuned by measurement and may change
+-- between releases: they are checked for their type and range here, the
+-- rest printed.
+SELECT jsonb_pretty(options - ARRAY['window', 'ensemble', 'learning_rate', 'epochs', 'min_epochs'])
 FROM seq_model WHERE id = :rnn_id;
 SELECT jsonb_typeof(options -> 'window') AS window_type,
        (options ->> 'window')::int BETWEEN 1 AND 4096 AS window_in_range,
        (options ->> 'ensemble')::int BETWEEN 1 AND 32 AS ensemble_in_range,
-       (options ->> 'learning_rate')::float8 > 0 AS learning_rate_positive
+       (options ->> 'learning_rate')::float8 > 0 AS learning_rate_positive,
+       (options ->> 'min_epochs')::int BETWEEN 0 AND (options ->> 'epochs')::int AS epochs_ok
 FROM seq_model WHERE id = :rnn_id;
 
 -- The holdout metrics: every key present, of the right JSON type.
@@ -99,7 +101,7 @@ SELECT (metrics ->> 'seasonal_naive_r2')::float8 > 0.9 AS seasonal_naive_good,
 FROM seq_model WHERE id = :rnn_id;
 
 -- One training loss per epoch, no validation loss without a validation part.
-SELECT array_length(loss, 1) AS loss_len,
+SELECT array_length(loss, 1) = (options ->> 'epochs')::int AS loss_per_epoch,
        array_ndims(loss) AS loss_dims,
        (SELECT bool_and(x > 0 AND x < 'Infinity') FROM unnest(loss) x) AS losses_positive_finite,
        val_loss IS NULL AS no_val_loss
