@@ -7,13 +7,16 @@
 -- relations between results, never the forecasts themselves.
 --
 
--- 100 values: 91 windows of 9, ceil(0.15 * 91) = 14 held out.
+-- 100 values: 91 windows of 9, ceil(0.15 * 91) = 14 held out.  The windows,
+-- histories and counts below are those of the tutorial preset (window 9,
+-- min-max scaling, one network); the last section does the same with a
+-- model of the defaults, relative to its own window.
 CREATE TABLE fc_data AS
 SELECT i, 100 + 20 * sin(2 * pi() * i / 7) + (i % 5) AS v
 FROM generate_series(1, 100) AS i;
 CREATE TABLE fc_series AS SELECT array_agg(v ORDER BY i) AS a FROM fc_data;
 
-SELECT seq_train('gru', v, '{"name": "fc-gru", "hidden": 8, "epochs": 20}' ORDER BY i) AS id
+SELECT seq_train('gru', v, '{"name": "fc-gru", "preset": "tutorial", "hidden": 8, "epochs": 20}' ORDER BY i) AS id
 FROM fc_data \gset
 SELECT (metrics ->> 'n_test')::int AS n_test, (metrics ->> 'interval_steps')::int AS interval_steps
 FROM seq_model WHERE id = :id;
@@ -53,7 +56,7 @@ FROM seq_forecast(:id, 10) a
 JOIN seq_forecast((SELECT model FROM seq_model WHERE id = :id), 10) b USING (step);
 -- seq_fit with the same data and options forecasts the same.
 CREATE TABLE fc_fit AS
-SELECT seq_fit('gru', v, '{"name": "fc-gru", "hidden": 8, "epochs": 20}' ORDER BY i) AS m
+SELECT seq_fit('gru', v, '{"name": "fc-gru", "preset": "tutorial", "hidden": 8, "epochs": 20}' ORDER BY i) AS m
 FROM fc_data;
 SELECT count(*) AS rows, bool_and(fc_close(a.forecast, b.forecast) AND fc_close(a.lower, b.lower)
                   AND fc_close(a.upper, b.upper)) AS same_by_seq_fit
@@ -87,8 +90,8 @@ FROM seq_forecast(:id, 3) a JOIN seq_forecast(:id, 3, NULL) b USING (step);
 --
 -- No held-out part (test_fraction 0): no holdout metrics, NULL intervals.
 --
-SELECT seq_train('rnn', v, '{"name": "fc-no-test", "hidden": 4, "epochs": 5,
-                             "test_fraction": 0}' ORDER BY i) AS no_test_id
+SELECT seq_train('rnn', v, '{"name": "fc-no-test", "preset": "tutorial", "hidden": 4,
+                             "epochs": 5, "test_fraction": 0}' ORDER BY i) AS no_test_id
 FROM fc_data \gset
 SELECT (metrics ->> 'n_test')::int AS n_test,
        jsonb_typeof(metrics -> 'r2') AS r2, jsonb_typeof(metrics -> 'rmse') AS rmse,
@@ -150,3 +153,61 @@ FROM seq_evaluate(:id, (SELECT a FROM fc_series)) a,
 -- Over a slice of the series: the scores relate as they must.
 SELECT n, r2 <= 1 AS r2_le_1, rmse >= mae AS rmse_ge_mae, mae > 0 AS mae_positive, mape > 0 AS mape_positive
 FROM seq_evaluate(:id, (SELECT a[40:100] FROM fc_series));
+
+--
+-- A model of the defaults (window-relative normalization, seasonal indices,
+-- an ensemble, a window from the season): the same relations, counted
+-- against its own window, whatever the defaults' tuning makes it.  The
+-- seasonal phase of a history is estimated from the history itself; a
+-- window of the defaults spans two seasons, enough for it on this series.
+--
+SELECT seq_train('gru', v, '{"name": "fc-default", "hidden": 8, "epochs": 20}' ORDER BY i) AS def_id
+FROM fc_data \gset
+SELECT (options ->> 'window')::int AS def_window FROM seq_model WHERE id = :def_id \gset
+SELECT count(*) AS rows, bool_and(lower < forecast AND forecast < upper) AS inside_interval
+FROM seq_forecast(:def_id, 5);
+SELECT count(*) AS rows, bool_and(fc_close(a.forecast, b.forecast) AND fc_close(a.lower, b.lower)
+                  AND fc_close(a.upper, b.upper)) AS last_window_same
+FROM seq_forecast(:def_id, 5) a
+JOIN seq_forecast(:def_id, 5, (SELECT a[100 - :def_window + 1:100] FROM fc_series)) b USING (step);
+SELECT count(*) AS rows, bool_and(fc_close(a.forecast, b.forecast)) AS whole_series_same
+FROM seq_forecast(:def_id, 5) a
+JOIN seq_forecast(:def_id, 5, (SELECT a FROM fc_series)) b USING (step);
+SELECT count(*) AS rows, bool_and(fc_close(a.forecast, b.forecast)) AS same_by_bytea
+FROM seq_forecast(:def_id, 5) a
+JOIN seq_forecast((SELECT model FROM seq_model WHERE id = :def_id), 5) b USING (step);
+-- One value short of a window of history is refused, naming the window.
+CREATE FUNCTION fc_error(sql text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE sql;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+SELECT fc_error(format('SELECT * FROM seq_forecast(%s, 1, %L::float8[])', :def_id,
+                       (SELECT a[100 - :def_window + 2:100] FROM fc_series)))
+       = format('22023: history of %s values is shorter than the model''s window of %s',
+                :def_window - 1, :def_window) AS short_history_refused;
+-- seq_predict: one row per position after the first window; seq_evaluate
+-- scores those rows.
+SELECT count(*) = 100 - :def_window AS rows_after_first_window,
+       min(position) = :def_window + 1 AS first_position_ok,
+       bool_and(actual = (SELECT a[position] FROM fc_series)) AS actual_matches,
+       bool_and(predicted > '-Infinity' AND predicted < 'Infinity') AS finite
+FROM seq_predict(:def_id, (SELECT a FROM fc_series));
+SELECT e.n = 100 - :def_window AS n_ok, e.r2 <= 1 AS r2_le_1, e.rmse >= e.mae AS rmse_ge_mae
+FROM seq_evaluate(:def_id, (SELECT a FROM fc_series)) e;
+-- The stored networks are refit on every window once scored (option refit,
+-- true by default): the stored scores are those of the same training
+-- without the refit, over the held-out windows.
+CREATE TABLE fc_norefit AS
+SELECT seq_fit('gru', v, '{"name": "fc-default", "hidden": 8, "epochs": 20, "refit": false}' ORDER BY i) AS m
+FROM fc_data;
+SELECT m.metrics ->> 'refit' AS refit, e.n = (m.metrics ->> 'n_test')::int AS same_n,
+       fc_close(e.r2, (m.metrics ->> 'r2')::float8) AND fc_close(e.rmse, (m.metrics ->> 'rmse')::float8)
+       AND fc_close(e.mae, (m.metrics ->> 'mae')::float8) AS same_scores
+FROM seq_model m, fc_norefit f,
+     LATERAL seq_evaluate(f.m, (SELECT a[(m.metrics ->> 'n_train')::int + 1:] FROM fc_series)) e
+WHERE m.id = :def_id;

@@ -10,12 +10,14 @@ SELECT i, 20 + 5 * sin(2 * pi() * i / 7) + (i % 4) AS v
 FROM generate_series(1, 60) AS i;
 CREATE TABLE ix_series AS SELECT array_agg(v ORDER BY i) AS a FROM ix_data;
 
+-- The interchange layout is PyTorch's state_dict of one min-max-scaled
+-- network: models of the tutorial preset (window 9 unless given).
 CREATE TABLE ix_models AS
 SELECT name, seq_train(kind, v, options || jsonb_build_object('name', name) ORDER BY i) AS id
 FROM ix_data,
-     (VALUES ('ix-gru', 'gru', '{"hidden": 4, "epochs": 3}'::jsonb),
-             ('ix-lstm', 'lstm', '{"hidden": 3, "layers": 2, "head": [5], "window": 6, "epochs": 3}'),
-             ('ix-rnn', 'rnn', '{"hidden": 2, "head": [], "window": 4, "epochs": 3}')) AS k(name, kind, options)
+     (VALUES ('ix-gru', 'gru', '{"preset": "tutorial", "hidden": 4, "epochs": 3}'::jsonb),
+             ('ix-lstm', 'lstm', '{"preset": "tutorial", "hidden": 3, "layers": 2, "head": [5], "window": 6, "epochs": 3}'),
+             ('ix-rnn', 'rnn', '{"preset": "tutorial", "hidden": 2, "head": [], "window": 4, "epochs": 3}')) AS k(name, kind, options)
 GROUP BY name;
 
 -- The top-level keys the contract requires, and their values.

@@ -30,17 +30,18 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
--- Bytes 105.. of a serialized model: weights, series tail and interval
--- radii, whose counts the header holds at offsets 84, 88 and 92.  All but
--- the metadata JSON.
+-- Bytes 105.. of a serialized model: format 2's extension section (its
+-- length at offset 100, zero in format 1), the weights of every member,
+-- series tail and interval radii, whose counts the header holds at offsets
+-- 84, 88 and 92.  All but the metadata JSON.
 CREATE FUNCTION pg_temp.u32(m bytea, o int) RETURNS bigint
 LANGUAGE sql IMMUTABLE STRICT
 AS $$ SELECT get_byte(m, o)::bigint + (get_byte(m, o + 1)::bigint << 8)
            + (get_byte(m, o + 2)::bigint << 16) + (get_byte(m, o + 3)::bigint << 24) $$;
 CREATE FUNCTION pg_temp.weights(m bytea) RETURNS bytea
 LANGUAGE sql IMMUTABLE STRICT
-AS $$ SELECT substring(m FROM 105 FOR (4 * pg_temp.u32(m, 84) + 8 * pg_temp.u32(m, 88)
-                                      + 8 * pg_temp.u32(m, 92))::int) $$;
+AS $$ SELECT substring(m FROM 105 FOR (pg_temp.u32(m, 100) + 4 * pg_temp.u32(m, 84)
+                                      + 8 * pg_temp.u32(m, 88) + 8 * pg_temp.u32(m, 92))::int) $$;
 
 --
 -- A corrupt bytea is refused with 22P03, whatever byte is changed
@@ -211,7 +212,8 @@ SELECT is(pg_temp.sqlstate_of($$SELECT seq_fit('gru', v, '{"season": 1, "learnin
           'ok', 'season 1, learning_rate 1e-9');
 SELECT is(pg_temp.sqlstate_of($$SELECT seq_fit('gru', v, '{"test_fraction": 0.9, "validation_fraction": 0.04, "window": 3, "hidden": 2, "epochs": 1}' ORDER BY i) FROM b_data$$),
           'ok', 'test_fraction 0.9 with validation_fraction 0.04');
-SELECT seq_train('gru', v, '{"season": 100, "hidden": 2, "epochs": 1}' ORDER BY i) AS s100 FROM b_data \gset
+-- (The window is given: the default one spans two seasons, 200 values.)
+SELECT seq_train('gru', v, '{"season": 100, "window": 9, "hidden": 2, "epochs": 1}' ORDER BY i) AS s100 FROM b_data \gset
 SELECT is((SELECT options ->> 'season' FROM seq_model WHERE id = :s100),
           '100', 'season 100, longer than the series before the held-out part');
 SELECT is((SELECT jsonb_typeof(metrics -> 'seasonal_naive_r2') FROM seq_model WHERE id = :s100),

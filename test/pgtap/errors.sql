@@ -11,15 +11,18 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(192);
+SELECT plan(193);
 
--- 60 values of a weekly pattern.
+-- 60 values of a weekly pattern.  The models the errors are raised against
+-- are of the tutorial preset: window 9 in the messages below, and an
+-- interchange state of one min-max network, the layout the import errors
+-- are crafted from.
 CREATE TEMP TABLE e_data AS
 SELECT i, 100 + 20 * sin(2 * pi() * i / 7) + (i % 5) AS v
 FROM generate_series(1, 60) AS i;
 CREATE TEMP TABLE e_fit AS
-SELECT seq_fit('gru', v, '{"hidden": 4, "epochs": 3}' ORDER BY i) AS m FROM e_data;
-SELECT seq_train('gru', v, '{"name": "e-model", "hidden": 4, "epochs": 3}' ORDER BY i) AS id
+SELECT seq_fit('gru', v, '{"preset": "tutorial", "hidden": 4, "epochs": 3}' ORDER BY i) AS m FROM e_data;
+SELECT seq_train('gru', v, '{"name": "e-model", "preset": "tutorial", "hidden": 4, "epochs": 3}' ORDER BY i) AS id
 FROM e_data \gset
 SELECT count(*) AS models_before FROM seq_model \gset
 
@@ -81,14 +84,19 @@ SELECT throws_ok($$SELECT seq_fit('gru', v, '{"epochs": 1}' ORDER BY i) FROM e_d
                  '22023', 'series is empty', 'seq_fit: empty series');
 SELECT throws_ok($$SELECT seq_train('gru', v ORDER BY i) FROM e_data WHERE i = 1$$,
                  '22023', 'series of 1 value is too short for model "gru"', 'seq_train: one-row series');
-SELECT throws_ok($$SELECT seq_fit('lstm', v, '{"name": "short"}' ORDER BY i) FROM e_data WHERE i <= 9$$,
+SELECT throws_ok($$SELECT seq_fit('lstm', v, '{"name": "short", "window": 9}' ORDER BY i) FROM e_data WHERE i <= 9$$,
                  '22023', 'series of 9 values is too short for model "short"', 'seq_fit: series of one window');
-SELECT throws_ok($$SELECT seq_train('rnn', v ORDER BY i) FROM e_data WHERE i <= 10$$,
+SELECT throws_ok($$SELECT seq_train('rnn', v, '{"preset": "tutorial"}' ORDER BY i) FROM e_data WHERE i <= 10$$,
                  '22023', 'series of 10 values is too short for model "rnn"',
                  'seq_train: window + 1 values leave nothing to train on after the test part');
-SELECT is(pg_temp.error_detail($$SELECT seq_train('rnn', v ORDER BY i) FROM e_data WHERE i <= 10$$),
+SELECT is(pg_temp.error_detail($$SELECT seq_train('rnn', v, '{"preset": "tutorial"}' ORDER BY i) FROM e_data WHERE i <= 10$$),
           'With window 9, test_fraction 0.15 and validation_fraction 0 it needs at least 11 values.',
           'the too-short detail gives the options and the length needed');
+-- With the defaults the window comes from the season (its rule is tuned by
+-- measurement): the detail names whatever window was resolved.
+SELECT matches(pg_temp.error_detail($$SELECT seq_train('rnn', v ORDER BY i) FROM e_data WHERE i <= 10$$),
+               '^With window [0-9]+, test_fraction 0\.15 and validation_fraction 0 it needs at least [0-9]+ values\.$',
+               'the too-short detail of the defaults names the resolved window');
 SELECT throws_ok($$SELECT seq_train('gru', v, '{"window": 20, "test_fraction": 0.5, "validation_fraction": 0.4}' ORDER BY i) FROM e_data WHERE i <= 22$$,
                  '22023', 'series of 22 values is too short for model "gru"',
                  'seq_train: series shorter than window + test + validation parts');

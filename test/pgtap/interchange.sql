@@ -22,15 +22,17 @@ FROM generate_series(1, 60) AS i;
 CREATE TEMP TABLE ic_series AS SELECT array_agg(v ORDER BY i) AS a FROM ic_data;
 
 -- Small models of every kind, one and two layers, heads of zero to two layers.
+-- The interchange layout is PyTorch's state_dict of one min-max-scaled
+-- network: the tutorial preset.
 CREATE TEMP TABLE ic_models AS
 SELECT k.name, seq_fit(k.kind, d.v, k.options ORDER BY d.i) AS model
 FROM ic_data d,
-     (VALUES ('rnn-1', 'rnn', '{"hidden": 3, "window": 5, "head": [], "epochs": 2}'::jsonb),
-             ('rnn-2', 'rnn', '{"hidden": 3, "window": 5, "layers": 2, "head": [4], "epochs": 2}'),
-             ('lstm-1', 'lstm', '{"hidden": 2, "window": 4, "head": [3, 2], "epochs": 2}'),
-             ('lstm-2', 'lstm', '{"hidden": 3, "window": 6, "layers": 2, "head": [], "epochs": 2}'),
-             ('gru-1', 'gru', '{"hidden": 4, "window": 5, "head": [5], "epochs": 2}'),
-             ('gru-2', 'gru', '{"hidden": 2, "window": 3, "layers": 2, "head": [3, 3], "epochs": 2}')) AS k(name, kind, options)
+     (VALUES ('rnn-1', 'rnn', '{"preset": "tutorial", "hidden": 3, "window": 5, "head": [], "epochs": 2}'::jsonb),
+             ('rnn-2', 'rnn', '{"preset": "tutorial", "hidden": 3, "window": 5, "layers": 2, "head": [4], "epochs": 2}'),
+             ('lstm-1', 'lstm', '{"preset": "tutorial", "hidden": 2, "window": 4, "head": [3, 2], "epochs": 2}'),
+             ('lstm-2', 'lstm', '{"preset": "tutorial", "hidden": 3, "window": 6, "layers": 2, "head": [], "epochs": 2}'),
+             ('gru-1', 'gru', '{"preset": "tutorial", "hidden": 4, "window": 5, "head": [5], "epochs": 2}'),
+             ('gru-2', 'gru', '{"preset": "tutorial", "hidden": 2, "window": 3, "layers": 2, "head": [3, 3], "epochs": 2}')) AS k(name, kind, options)
 GROUP BY k.name;
 CREATE TEMP TABLE ic_state AS SELECT seq_model_export(model) AS s FROM ic_models WHERE name = 'gru-1';
 

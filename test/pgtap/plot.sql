@@ -10,13 +10,14 @@ CREATE EXTENSION IF NOT EXISTS seqforecast;
 
 SELECT plan(35);
 
--- 80 values of a weekly pattern: 71 windows of 9, the last 11 held out.
+-- 80 values of a weekly pattern: 71 windows of 9, the last 11 held out (the
+-- tutorial preset's window; the counts of points below follow from it).
 CREATE TEMP TABLE plot_data AS
 SELECT i, 100 + 20 * sin(2 * pi() * i / 7) + (i % 5) AS v FROM generate_series(1, 80) AS i;
 CREATE TEMP TABLE plot_models AS
-SELECT seq_train('gru', v, '{"name":"plot-gru","epochs":6,"hidden":4,"patience":3}' ORDER BY i) AS with_val,
-       seq_train('gru', v, '{"name":"plot-plain","epochs":4,"hidden":4}' ORDER BY i) AS plain,
-       seq_train('rnn', v, '{"name":"<plot & \"co\">","epochs":2,"hidden":4,"test_fraction":0}' ORDER BY i) AS no_test
+SELECT seq_train('gru', v, '{"name":"plot-gru","preset":"tutorial","epochs":6,"hidden":4,"patience":3}' ORDER BY i) AS with_val,
+       seq_train('gru', v, '{"name":"plot-plain","preset":"tutorial","epochs":4,"hidden":4}' ORDER BY i) AS plain,
+       seq_train('rnn', v, '{"name":"<plot & \"co\">","preset":"tutorial","epochs":2,"hidden":4,"test_fraction":0}' ORDER BY i) AS no_test
 FROM plot_data;
 SELECT with_val AS m_val, plain AS m_plain, no_test AS m_none FROM plot_models \gset
 SELECT array_agg(v ORDER BY i) AS series FROM plot_data \gset

@@ -9,7 +9,10 @@
     recursive forecast from that series, fed back in scaled units as the
     core does.
 (b) seqforecast -> PyTorch: a model of each kind trained here (seq_train,
-    small) is exported with seq_model_export, loaded into the module with
+    small, the tutorial preset: one min-max-scaled network, the layout a
+    torch module of the state_dict reproduces; the defaults' window-relative
+    normalization and ensembles are not that) is exported with
+    seq_model_export, loaded into the module with
     load_state_dict(strict=True) (which checks every name and shape), and
     torch's predictions must equal seq_predict's and seq_forecast's.
 
@@ -195,8 +198,8 @@ def to_torch(torch, rep, kind, layers, series):
     window, hidden, head = 7, 6, [5]
     tag = f'seqforecast -> torch {kind} layers={layers}'
     name = f'{PREFIX}trained-{kind}-{layers}'
-    options = json.dumps({'name': name, 'window': window, 'hidden': hidden, 'layers': layers,
-                          'head': head, 'epochs': 8, 'seed': 7})
+    options = json.dumps({'name': name, 'preset': 'tutorial', 'window': window, 'hidden': hidden,
+                          'layers': layers, 'head': head, 'epochs': 8, 'seed': 7})
     try:
         model_id = psql(f"""SELECT seq_train('{kind}', v, '{options}'::jsonb ORDER BY i)
                             FROM unnest({sql_array(series)}) WITH ORDINALITY AS s(v, i)""")[0][0]
