@@ -240,19 +240,32 @@ PhaseStable(const double *x, int n, int m, int *count)
 	return BestRotation(a, b, m) == 0;
 }
 
+/* The fit's work: the transformed series and the indices' counts. */
+static void
+LayoutFit(sf_ws *ws, int n_fit, double **x, int **count)
+{
+	*x = sf_ws_take(ws, (size_t) (n_fit > 0 ? n_fit : 1), sizeof(double));
+	*count = sf_ws_take(ws, SF_MAX_SEASON, sizeof(int));
+}
+
 size_t
 sf_prep_fit_bytes(int n_fit)
 {
-	return sizeof(double) * (size_t) (n_fit > 0 ? n_fit : 1) +
-		sizeof(int) * SF_MAX_SEASON + 64;
+	sf_ws		ws = {NULL, 0};
+	double	   *x;
+	int		   *count;
+
+	LayoutFit(&ws, n_fit, &x, &count);
+	return ws.used + 64;
 }
 
 int
 sf_prep_fit(sf_model *m, const sf_prep_opts *o, const double *series,
 			int n_fit, void *work)
 {
-	double	   *x = (double *) (((uintptr_t) work + 63) & ~(uintptr_t) 63);
-	int		   *count = (int *) (x + (n_fit > 0 ? n_fit : 1));
+	sf_ws		ws = sf_ws_over(work);
+	double	   *x;
+	int		   *count;
 	double		lo,
 				hi,
 				steps = 0;
@@ -260,6 +273,7 @@ sf_prep_fit(sf_model *m, const sf_prep_opts *o, const double *series,
 
 	if (n_fit < 1)
 		return SF_EINVAL;
+	LayoutFit(&ws, n_fit, &x, &count);
 	memset(&m->prep, 0, sizeof(m->prep));
 	lo = hi = series[0];
 	for (int i = 1; i < n_fit; i++)
