@@ -144,3 +144,31 @@ END
 $$;
 COMMENT ON CONSTRAINT seq_model_valid ON @extschema@.seq_model IS
     'the model decodes and its metadata agrees with kind, options, metrics, loss and val_loss (see seq_model_valid)';
+
+-- Accuracy (issue 10): seq_evaluate scores h-step forecasts ------------------
+-- seq_evaluate gains a horizon (forecasts of 1 .. horizon steps from every
+-- origin of the series) and the columns mase and coverage.  A function's
+-- result columns cannot change in place, so the 1.0 functions are dropped
+-- and created anew; a view that uses them makes the update stop with
+-- PostgreSQL's dependency error (2BP01), leaving everything as it was.
+
+DROP FUNCTION @extschema@.seq_evaluate(bigint, float8[]);
+DROP FUNCTION @extschema@.seq_evaluate(text, float8[]);
+DROP FUNCTION @extschema@.seq_evaluate(bytea, float8[]);
+
+CREATE FUNCTION @extschema@.seq_evaluate(model bigint, series float8[], horizon int DEFAULT 1)
+RETURNS TABLE(n int, r2 float8, rmse float8, mae float8, mape float8, mase float8, coverage float8)
+AS 'MODULE_PATHNAME', 'seq_evaluate'
+LANGUAGE C STRICT STABLE PARALLEL SAFE ROWS 1;
+CREATE FUNCTION @extschema@.seq_evaluate(model text, series float8[], horizon int DEFAULT 1)
+RETURNS TABLE(n int, r2 float8, rmse float8, mae float8, mape float8, mase float8, coverage float8)
+AS 'MODULE_PATHNAME', 'seq_evaluate'
+LANGUAGE C STRICT STABLE PARALLEL SAFE ROWS 1;
+CREATE FUNCTION @extschema@.seq_evaluate(model bytea, series float8[], horizon int DEFAULT 1)
+RETURNS TABLE(n int, r2 float8, rmse float8, mae float8, mape float8, mase float8, coverage float8)
+AS 'MODULE_PATHNAME', 'seq_evaluate'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE ROWS 1;
+
+COMMENT ON FUNCTION @extschema@.seq_evaluate(bigint, float8[], int) IS 'R^2, RMSE, MAE, MAPE, MASE and 90% interval coverage of the 1 .. horizon step forecasts from every origin of a series, model by id';
+COMMENT ON FUNCTION @extschema@.seq_evaluate(text, float8[], int) IS 'R^2, RMSE, MAE, MAPE, MASE and 90% interval coverage of the 1 .. horizon step forecasts from every origin of a series, newest model of this name';
+COMMENT ON FUNCTION @extschema@.seq_evaluate(bytea, float8[], int) IS 'R^2, RMSE, MAE, MAPE, MASE and 90% interval coverage of the 1 .. horizon step forecasts from every origin of a series, serialized model';

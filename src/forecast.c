@@ -9,11 +9,15 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
 #include <math.h>
 
 #include "access/htup_details.h"
 #include "funcapi.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "seqforecast.h"
 
@@ -269,9 +273,48 @@ NullableFloat(double v, bool *isnull)
 	return Float8GetDatum(v);
 }
 
+/*
+ * The season a model was trained with (its options' "season"), for the scale
+ * of MASE; the seasonal indices' period, or 1, for a model without options.
+ */
+static int
+ModelSeason(const SfModel *m)
+{
+	int			season = m->core.prep.season > 0 ? m->core.prep.season : 1;
+
+	if (m->meta && m->meta[0])
+	{
+		Jsonb	   *json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(m->meta)));
+		JsonbValue *opts = getKeyJsonValueFromContainer(&json->root, "options", 7, NULL);
+		JsonbValue *v = NULL;
+
+		if (opts && opts->type == jbvBinary)
+			v = getKeyJsonValueFromContainer(opts->val.binary.data, "season", 6, NULL);
+		if (v && v->type == jbvNumeric)
+		{
+			double		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+															   NumericGetDatum(v->val.numeric)));
+
+			if (d >= 1 && d <= INT_MAX)
+				season = (int) d;
+		}
+	}
+	return season;
+}
+
 PG_FUNCTION_INFO_V1(seq_evaluate);
 
-/* seq_evaluate(model, series float8[]) -> (n, r2, rmse, mae, mape) */
+/*
+ * seq_evaluate(model, series float8[], horizon int)
+ *   -> (n, r2, rmse, mae, mape, mase, coverage)
+ *
+ * Forecasts horizon steps recursively from every origin of the series (each
+ * window of the model's length) and scores every forecast whose target is in
+ * the series.  With horizon 1 these are seq_predict's predictions.  mase
+ * scales the mean absolute error by the series' own seasonal-naive error
+ * (lag: the model's season); coverage is the fraction of targets inside the
+ * 90% interval of their step (NULL for a model without intervals).
+ */
 Datum
 seq_evaluate(PG_FUNCTION_ARGS)
 {
@@ -281,23 +324,83 @@ seq_evaluate(PG_FUNCTION_ARGS)
 	{
 		MemoryContext old;
 		SfModel    *m;
-		double	   *actual,
-				   *pred;
-		int			count;
+		int			n,
+					horizon = PG_NARGS() > 2 ? PG_GETARG_INT32(2) : 1,
+					count,
+					T,
+					lag,
+					pairs = 0,
+					inside = 0;
+		double	   *series,
+				   *fc,
+				   *actual,
+				   *pred,
+				   *radius,
+					snaive = 0;
+		void	   *work;
 		sf_scores	sc;
 		Rows	   *rows;
 
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		SetupResult(fcinfo, funcctx);
-		count = PredictSeries(fcinfo, &m, &actual, &pred);
-		sf_score(actual, pred, count, &sc);
-		rows = NewRows(1, 5);
+		if (horizon < 1 || horizon > MAX_HORIZON)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("horizon must be between 1 and %d", MAX_HORIZON),
+					 errdetail("The value given was %d.", horizon)));
+		m = LoadModel(fcinfo, 0);
+		series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
+		T = m->core.arch.window;
+		if (n <= T)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg_plural("series of %d value is too short for the model's window of %d",
+									"series of %d values is too short for the model's window of %d",
+									n, n, T),
+					 errhint("Pass at least %d values: a window and one value to predict.", T + 1)));
+		count = n - T;
+		horizon = Min(horizon, count);
+		CheckMemoryRequest(sizeof(double) * ((size_t) count * horizon * 3 + horizon),
+						   "evaluating this series", "Use a shorter series or horizon.");
+		fc = palloc_extended(sizeof(double) * (size_t) count * horizon, MCXT_ALLOC_HUGE);
+		actual = palloc_extended(sizeof(double) * (size_t) count * horizon, MCXT_ALLOC_HUGE);
+		pred = palloc_extended(sizeof(double) * (size_t) count * horizon, MCXT_ALLOC_HUGE);
+		radius = palloc(sizeof(double) * horizon);
+		for (int h = 0; h < horizon; h++)
+			radius[h] = m->n_radius > 0 ? IntervalRadius(m, h + 1) : NAN;
+		work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
+		sf_forecast_from(&m->core, series, SeriesPhase(m, series, n), 0, count,
+						 horizon, fc, work, &InterruptHooks);
+
+		/* origin k's (h+1)-step forecast is for value k + T + h */
+		for (int h = 0; h < horizon; h++)
+			for (int k = 0; k + T + h < n; k++)
+			{
+				double		f = fc[(size_t) k * horizon + h],
+							a = series[k + T + h];
+
+				actual[pairs] = a;
+				pred[pairs++] = f;
+				inside += fabs(a - f) <= radius[h];
+			}
+		sf_score(actual, pred, pairs, &sc);
+		lag = ModelSeason(m);
+		if (lag >= n)
+			lag = 1;
+		for (int i = lag; i < n; i++)
+			snaive += fabs(series[i] - series[i - lag]);
+		snaive /= n - lag;
+
+		rows = NewRows(1, 7);
 		rows->values[0] = Int32GetDatum(sc.n);
 		rows->values[1] = NullableFloat(sc.r2, &rows->nulls[1]);
 		rows->values[2] = NullableFloat(sc.rmse, &rows->nulls[2]);
 		rows->values[3] = NullableFloat(sc.mae, &rows->nulls[3]);
 		rows->values[4] = NullableFloat(sc.mape, &rows->nulls[4]);
+		rows->values[5] = NullableFloat(snaive > 0 ? sc.mae / snaive : NAN, &rows->nulls[5]);
+		rows->values[6] = NullableFloat(m->n_radius > 0 ? (double) inside / pairs : NAN,
+										&rows->nulls[6]);
 		funcctx->user_fctx = rows;
 		MemoryContextSwitchTo(old);
 	}

@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(26);
+SELECT plan(32);
 
 -- A rising seasonal series (period 12, multiplicative, positive), and one
 -- with a trend that leaves the training range far behind.
@@ -101,6 +101,31 @@ SELECT throws_ok($$SELECT seq_fit('gru', v, '{"normalize": "minmax", "deseasonal
                  '22023', NULL, 'deseasonalize with minmax');
 SELECT throws_ok($$SELECT seq_fit('gru', v - 500, '{"normalize": "log"}' ORDER BY i) FROM trend$$,
                  '22023', NULL, 'normalize log with values of 0 or less');
+
+-- seq_evaluate with a horizon: forecasts of 1 .. h steps from every origin.
+CREATE TEMP TABLE ev AS
+SELECT seq_fit('gru', v, '{"season": 12, "epochs": 10}' ORDER BY i) AS m,
+       (SELECT array_agg(v ORDER BY i) FROM seasonal WHERE i > 120) AS s
+FROM seasonal;
+SELECT is((SELECT e.n FROM ev, seq_evaluate(ev.m, ev.s, 5) e),
+          (SELECT sum(120 - 24 - h + 1)::int FROM generate_series(1, 5) h),
+          'horizon 5: every origin''s forecasts whose targets are in the series');
+SELECT ok((SELECT abs(e.mae - p.mae) <= 1e-9 * p.mae AND abs(e.rmse - p.rmse) <= 1e-9 * p.rmse
+           FROM ev, seq_evaluate(ev.m, ev.s, 1) e,
+                LATERAL (SELECT avg(abs(actual - predicted)) AS mae,
+                                sqrt(avg((actual - predicted) ^ 2)) AS rmse
+                         FROM seq_predict(ev.m, ev.s)) p),
+          'horizon 1: the scores of seq_predict''s one-step predictions');
+SELECT ok((SELECT abs(e.mase - e.mae / (SELECT avg(abs(x.v - y.v)) FROM unnest(ev.s) WITH ORDINALITY x(v, i)
+                                        JOIN unnest(ev.s) WITH ORDINALITY y(v, i) ON y.i = x.i - 12)) <= 1e-9 * e.mase
+           FROM ev, seq_evaluate(ev.m, ev.s) e),
+          'mase: mae over the series'' seasonal-naive error at the model''s season');
+SELECT ok((SELECT e.coverage BETWEEN 0 AND 1 FROM ev, seq_evaluate(ev.m, ev.s, 12) e),
+          'coverage of the 90% intervals is a fraction');
+SELECT ok((SELECT (SELECT mae FROM seq_evaluate(ev.m, ev.s, 12)) > (SELECT mae FROM seq_evaluate(ev.m, ev.s, 1)) FROM ev),
+          'errors grow with the horizon');
+SELECT throws_ok($$SELECT * FROM seq_evaluate((SELECT m FROM ev), (SELECT s FROM ev), 0)$$,
+                 '22023', NULL, 'horizon 0');
 
 SELECT * FROM finish();
 ROLLBACK;
