@@ -37,51 +37,7 @@ FROM cs_data d,
              ('gru', '{"hidden": 3, "window": 6, "head": [4, 2], "epochs": 2}')) AS k(kind, options)
 GROUP BY k.kind;
 
--- CRC-32C (Castagnoli, reflected 0x82F63B78), as the model format uses.
-CREATE TEMP TABLE cs_crc_table AS
-WITH RECURSIVE t(n, c, k) AS (
-    SELECT n, n::bigint, 0 FROM generate_series(0, 255) n
-    UNION ALL
-    SELECT n, CASE WHEN c & 1 = 1 THEN (c >> 1) # 2197175160 ELSE c >> 1 END, k + 1
-    FROM t WHERE k < 8)
-SELECT array_agg(c ORDER BY n) AS tab FROM t WHERE k = 8;
-
-CREATE FUNCTION pg_temp.crc32c(b bytea, n int) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    tab bigint[] := (SELECT tab FROM pg_temp.cs_crc_table);
-    crc bigint := 4294967295;
-BEGIN
-    FOR i IN 0 .. n - 1 LOOP
-        crc := tab[((crc # get_byte(b, i)) & 255) + 1] # (crc >> 8);
-    END LOOP;
-    RETURN crc # 4294967295;
-END
-$$;
-
-CREATE FUNCTION pg_temp.set_u32(b bytea, off int, v bigint) RETURNS bytea
-LANGUAGE plpgsql AS $$
-BEGIN
-    FOR k IN 0 .. 3 LOOP
-        b := set_byte(b, off + k, ((v >> (8 * k)) & 255)::int);
-    END LOOP;
-    RETURN b;
-END
-$$;
-
--- Write the real length at offset 8 and a correct CRC-32C at the end.
-CREATE FUNCTION pg_temp.reseal(b bytea) RETURNS bytea
-LANGUAGE plpgsql AS $$
-DECLARE
-    n int := length(b);
-BEGIN
-    IF n < 12 THEN
-        RETURN b;
-    END IF;
-    b := pg_temp.set_u32(b, 8, n);
-    RETURN pg_temp.set_u32(b, n - 4, pg_temp.crc32c(b, n - 4));
-END
-$$;
+\ir include/model_bytes.sql
 
 CREATE FUNCTION pg_temp.rand_int(lo int, hi int) RETURNS int
 LANGUAGE sql AS $$ SELECT lo + floor(random() * (hi - lo + 1))::int $$;
