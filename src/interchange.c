@@ -897,6 +897,12 @@ seq_model_export(PG_FUNCTION_ARGS)
 {
 	SfModel    *m = LoadModel(fcinfo, 0);
 
+	if (sf_arch_inputs(&m->core.arch) > 1 || m->core.n_exog > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot export a model with %d inputs per time step",
+						sf_arch_inputs(&m->core.arch)),
+				 errdetail("The interchange JSON does not carry covariates or calendar inputs yet.")));
 	PG_RETURN_JSONB_P(ExportState(m));
 }
 
