@@ -172,3 +172,58 @@ LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE ROWS 1;
 COMMENT ON FUNCTION @extschema@.seq_evaluate(bigint, float8[], int) IS 'R^2, RMSE, MAE, MAPE, MASE and 90% interval coverage of the 1 .. horizon step forecasts from every origin of a series, model by id';
 COMMENT ON FUNCTION @extschema@.seq_evaluate(text, float8[], int) IS 'R^2, RMSE, MAE, MAPE, MASE and 90% interval coverage of the 1 .. horizon step forecasts from every origin of a series, newest model of this name';
 COMMENT ON FUNCTION @extschema@.seq_evaluate(bytea, float8[], int) IS 'R^2, RMSE, MAE, MAPE, MASE and 90% interval coverage of the 1 .. horizon step forecasts from every origin of a series, serialized model';
+
+-- Covariates (issue 12, helper covar): the float8[] forms of seq_train and
+-- seq_fit.  Each row is the target (element 1) and its covariates (the
+-- rest); option features names the covariates.
+
+CREATE FUNCTION @extschema@.seq_train_rows_accum(internal, text, float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_train_rows_accum(internal, text, float8[], jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_train_rows_final(internal)
+RETURNS bigint AS 'MODULE_PATHNAME', 'seq_train_rows_final'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_fit_rows_accum(internal, text, float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.seq_fit_rows_accum(internal, text, float8[], jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.seq_fit_rows_final(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'seq_fit_rows_final'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.seq_train(kind text, value float8[]) (
+    SFUNC = @extschema@.seq_train_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_rows_final
+);
+CREATE AGGREGATE @extschema@.seq_train(kind text, value float8[], options jsonb) (
+    SFUNC = @extschema@.seq_train_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_rows_final
+);
+CREATE AGGREGATE @extschema@.seq_fit(kind text, value float8[]) (
+    SFUNC = @extschema@.seq_fit_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_rows_final
+);
+CREATE AGGREGATE @extschema@.seq_fit(kind text, value float8[], options jsonb) (
+    SFUNC = @extschema@.seq_fit_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_rows_final
+);
+
+COMMENT ON FUNCTION @extschema@.seq_train_rows_accum(internal, text, float8[]) IS 'transition function of seq_train over rows of the target and covariates';
+COMMENT ON FUNCTION @extschema@.seq_train_rows_accum(internal, text, float8[], jsonb) IS 'transition function of seq_train over rows of the target and covariates, with options';
+COMMENT ON FUNCTION @extschema@.seq_train_rows_final(internal) IS 'final function of seq_train over rows: trains the covariate model, stores it, returns its id';
+COMMENT ON FUNCTION @extschema@.seq_fit_rows_accum(internal, text, float8[]) IS 'transition function of seq_fit over rows of the target and covariates';
+COMMENT ON FUNCTION @extschema@.seq_fit_rows_accum(internal, text, float8[], jsonb) IS 'transition function of seq_fit over rows of the target and covariates, with options';
+COMMENT ON FUNCTION @extschema@.seq_fit_rows_final(internal) IS 'final function of seq_fit over rows: trains the covariate model, returns it serialized';
+COMMENT ON AGGREGATE @extschema@.seq_train(text, float8[]) IS 'train a model of kind on rows of the target then its covariates (in ORDER BY order), store it, return its id';
+COMMENT ON AGGREGATE @extschema@.seq_train(text, float8[], jsonb) IS 'train a model of kind on rows of the target then its covariates with options (features names them), store it, return its id';
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, float8[]) IS 'train a model of kind on rows of the target then its covariates, return it serialized (no side effect)';
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, float8[], jsonb) IS 'train a model of kind on rows of the target then its covariates with options, return it serialized (no side effect)';

@@ -1,0 +1,474 @@
+/*
+ * covariates.c
+ *	  The float8[] forms of seq_train and seq_fit: each row is the target
+ *	  (element 1) and its covariates (the rest), known in advance for the
+ *	  future too.  The transition function checks and collects the rows; the
+ *	  final function trains a network whose input at each step is the
+ *	  normalized target and the covariates scaled by statistics of the
+ *	  training part (the core's exog columns), scores the held-out windows
+ *	  and serializes.
+ *
+ * A row costs 8 bytes per element, 8k + 8 for k covariates: the rows are
+ * kept row-major in blocks of ROWS_PER_BLOCK rows, so a growing series is
+ * never copied (a doubling array peaks at three times its rows while it is
+ * copied), and split into the target and the covariates only when training
+ * starts.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "seqforecast.h"
+
+/* Rows per block of the collected series (512 KB for one covariate). */
+#define ROWS_PER_BLOCK 32768
+
+/* The aggregate's state: options, covariate names and the rows so far. */
+typedef struct RowsState
+{
+	SfOptions	opts;
+	int			n_features;		/* names given with option features, or 0 */
+	char	  **features;
+	int			width;			/* elements a row: 1 + covariates; 0 before
+								 * the first row */
+	double	  **blocks;			/* ROWS_PER_BLOCK rows each, row-major */
+	int64		n_blocks;
+	int64		max_blocks;		/* entries of blocks[] */
+	int64		n;
+} RowsState;
+
+/*
+ * Option features: an array of text naming the covariates, taken out of the
+ * options before the common parser (which knows only the univariate
+ * options) reads the rest.
+ */
+static Jsonb *
+TakeFeatures(Jsonb *options, RowsState *state)
+{
+	JsonbValue	v;
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	e;
+	int			n = 0;
+
+	if (options == NULL || !JB_ROOT_IS_OBJECT(options) ||
+		!getKeyJsonValueFromContainer(&options->root, "features", 8, &v))
+		return options;
+	if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option features must be an array of text"),
+				 errhint("Name the covariates in row order, for example {\"features\": [\"price\", \"promo\"]}.")));
+	state->features = palloc(sizeof(char *) *
+							 Max(JsonContainerSize(v.val.binary.data), 1));
+	it = JsonbIteratorInit(v.val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		if (e.type != jbvString || e.val.string.len == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option features must be an array of non-empty text, but element %d is not",
+							n + 1)));
+		CheckOptionText("features", e.val.string.val, e.val.string.len);
+		state->features[n++] = pnstrdup(e.val.string.val, e.val.string.len);
+	}
+	state->n_features = n;
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(options),
+											  CStringGetTextDatum("features")));
+}
+
+/* Append one row, checked: the same width as the first, no NULL, finite. */
+static void
+AppendRow(RowsState *state, ArrayType *row, MemoryContext aggctx)
+{
+	int64		r = state->n + 1;
+	int			width;
+	const double *values;
+	bits8	   *nulls;
+	double	   *row_at;
+
+	if (ARR_NDIM(row) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("row %lld must be a one-dimensional array of the target and its covariates",
+						(long long) r),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(row))));
+	width = ArrayGetNItems(ARR_NDIM(row), ARR_DIMS(row));
+	if (state->width == 0)
+	{
+		if (width < 2 || width > SF_MAX_INPUTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("row 1 has %d values, but a row needs the target and 1 to %d covariates",
+							width, SF_MAX_EXOG),
+					 errhint("A series without covariates uses the float8 form of seq_train.")));
+		if (state->n_features > 0 && state->n_features != width - 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option features names %d covariates, but the rows hold %d",
+							state->n_features, width - 1)));
+		state->width = width;
+	}
+	else if (width != state->width)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("row %lld has %d values, but row 1 has %d", (long long) r,
+						width, state->width),
+				 errdetail("Every row holds the target and the same %d covariates.",
+						   state->width - 1)));
+
+	values = (const double *) ARR_DATA_PTR(row);
+	nulls = ARR_NULLBITMAP(row);
+	if (nulls)
+		for (int j = 0; j < width; j++)
+			if (!(nulls[j / 8] & (1 << (j % 8))))
+			{
+				if (j == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							 errmsg("the target of row %lld is NULL", (long long) r),
+							 errhint("A series without timestamps cannot be filled: filter out or fill NULL values (for example with coalesce).")));
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("covariate %d%s%s%s of row %lld is NULL", j,
+								state->n_features ? " (" : "",
+								state->n_features ? state->features[j - 1] : "",
+								state->n_features ? ")" : "", (long long) r),
+						 errhint("A series without timestamps cannot be filled: filter out or fill NULL values (for example with coalesce).")));
+			}
+
+	if (state->n == state->n_blocks * ROWS_PER_BLOCK)
+	{
+		if (state->n >= SF_MAX_SERIES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("series has more than %d rows", SF_MAX_SERIES)));
+		if (state->n_blocks == state->max_blocks)
+		{
+			state->max_blocks = state->max_blocks ? state->max_blocks * 2 : 64;
+			state->blocks = state->blocks
+				? repalloc(state->blocks, sizeof(double *) * state->max_blocks)
+				: MemoryContextAlloc(aggctx, sizeof(double *) * state->max_blocks);
+		}
+		CheckMemoryRequest(sizeof(double) * width * (state->n + ROWS_PER_BLOCK),
+						   "collecting this series", NULL);
+		state->blocks[state->n_blocks++] =
+			MemoryContextAllocHuge(aggctx, sizeof(double) * width * ROWS_PER_BLOCK);
+	}
+	row_at = state->blocks[state->n / ROWS_PER_BLOCK] +
+		(size_t) (state->n % ROWS_PER_BLOCK) * width;
+	for (int j = 0; j < width; j++)
+	{
+		if (!isfinite(values[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 j == 0 ? errmsg("the target of row %lld is %s", (long long) r,
+									 isnan(values[j]) ? "NaN" : values[j] > 0 ? "Infinity" : "-Infinity")
+					 : errmsg("covariate %d of row %lld is %s", j, (long long) r,
+							  isnan(values[j]) ? "NaN" : values[j] > 0 ? "Infinity" : "-Infinity"),
+					 errhint("Filter out or replace NaN and infinite values before training.")));
+		row_at[j] = values[j];
+	}
+	state->n++;
+}
+
+static RowsState *
+AccumulateRows(FunctionCallInfo fcinfo, bool stores)
+{
+	MemoryContext aggctx;
+	RowsState  *state;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		elog(ERROR, "seq_train and seq_fit transition called in non-aggregate context");
+
+	if (PG_ARGISNULL(0))
+	{
+		MemoryContext old;
+		Jsonb	   *options;
+
+		if (stores)
+		{
+			PreventCommandDuringRecovery("seq_train()");
+			PreventCommandIfReadOnly("seq_train()");
+		}
+		if (PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("model kind must not be NULL"),
+					 errhint("Valid kinds are rnn, lstm and gru.")));
+		old = MemoryContextSwitchTo(aggctx);
+		state = palloc0(sizeof(RowsState));
+		options = PG_NARGS() > 3 && !PG_ARGISNULL(3) ? PG_GETARG_JSONB_P(3) : NULL;
+		options = TakeFeatures(options, state);
+		ReadOptions(&state->opts, text_to_cstring(PG_GETARG_TEXT_PP(1)), options);
+		MemoryContextSwitchTo(old);
+		if (stores && CitusTaskFromElsewhere())
+			RefuseInCitusTask(CITUS_TRAIN, state->opts.name, 0);
+	}
+	else
+		state = (RowsState *) PG_GETARG_POINTER(0);
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("row %lld is NULL", (long long) state->n + 1),
+				 errhint("Every row is an array of the target and its covariates.")));
+	AppendRow(state, PG_GETARG_ARRAYTYPE_P(2), aggctx);
+	return state;
+}
+
+PG_FUNCTION_INFO_V1(seq_train_rows_accum);
+
+/* seq_train_rows_accum(internal, kind text, value float8[] [, options jsonb]) */
+Datum
+seq_train_rows_accum(PG_FUNCTION_ARGS)
+{
+	return PointerGetDatum(AccumulateRows(fcinfo, true));
+}
+
+PG_FUNCTION_INFO_V1(seq_fit_rows_accum);
+
+/* seq_fit_rows_accum(internal, kind text, value float8[] [, options jsonb]) */
+Datum
+seq_fit_rows_accum(PG_FUNCTION_ARGS)
+{
+	return PointerGetDatum(AccumulateRows(fcinfo, false));
+}
+
+/* One score as a JSON member, null when not finite. */
+static void
+AppendRowsScore(StringInfo s, const char *key, double v)
+{
+	appendStringInfo(s, ", \"%s\": ", key);
+	if (isfinite(v))
+		AppendFloat(s, v);
+	else
+		appendStringInfoString(s, "null");
+}
+
+/* The options of a covariate model: the common ones and the feature names. */
+static char *
+RowsOptionsJson(const RowsState *state)
+{
+	StringInfoData s;
+	char	   *common = OptionsToJson(&state->opts);
+	size_t		len = strlen(common);
+
+	initStringInfo(&s);
+	Assert(len >= 2 && common[len - 1] == '}');
+	appendBinaryStringInfo(&s, common, len - 1);
+	appendStringInfoString(&s, ", \"features\": [");
+	for (int j = 0; j < state->width - 1; j++)
+	{
+		if (j)
+			appendStringInfoString(&s, ", ");
+		if (state->n_features)
+			escape_json(&s, state->features[j]);
+		else
+			escape_json(&s, psprintf("x%d", j + 1));
+	}
+	appendStringInfoString(&s, "]}");
+	return s.data;
+}
+
+/*
+ * Train on the collected rows and return the serialized model, or NULL for
+ * a too-short series with on_short = 'skip'.
+ */
+static bytea *
+TrainRowsAndEncode(RowsState *state, double *train_seconds)
+{
+	SfOptions  *o = &state->opts;
+	int			n = (int) state->n;
+	int			k = state->width - 1;
+	sf_split	split;
+	sf_model	model;
+	sf_train_result result;
+	size_t		n_params;
+	size_t		train_bytes,
+				infer_bytes;
+	double	   *series,
+			   *exog;
+	void	   *work;
+	instr_time	start,
+				end;
+	StringInfoData meta;
+	int			rc;
+
+	*train_seconds = 0;
+	if (sf_split_compute(n, o->arch.window, o->train.test_fraction,
+						 o->train.validation_fraction, &split) != SF_OK)
+	{
+		if (o->skip_short)
+		{
+			ereport(NOTICE,
+					(errmsg("skipping model \"%s\": series of %d rows is too short", o->name, n)));
+			return NULL;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("series of %d rows is too short for model \"%s\"", n, o->name),
+				 errdetail("With window %d, test_fraction %g and validation_fraction %g the windows need more rows.",
+						   o->arch.window, o->train.test_fraction,
+						   o->train.validation_fraction)));
+	}
+
+	/*
+	 * A covariate model's exog columns and input size live in format 3
+	 * of the serialized model; a build whose codec writes an older
+	 * format cannot store one, so it says so before training.
+	 */
+	if (SF_FORMAT_VERSION < 3)
+		ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("covariate models need model format 3, which this build does not write"),
+			 errdetail("This build writes format %d, which has no covariate columns.",
+				   SF_FORMAT_VERSION)));
+	memset(&model, 0, sizeof(model));
+	model.arch = o->arch;
+	model.arch.inputs = 1 + k;
+	model.n_members = o->train.ensemble;
+	model.n_exog = k;
+	for (int j = 0; j < k; j++)
+		model.exog[j].kind = SF_EXOG_COVARIATE;
+	n_params = (size_t) o->train.ensemble * sf_param_count(&model.arch);
+	train_bytes = sf_train_bytes(&model.arch, &o->train, n);
+	infer_bytes = sf_infer_bytes(&model.arch, o->train.ensemble, SF_INFER_CHUNK);
+	CheckMemoryRequest(train_bytes + infer_bytes + n_params * sizeof(sf_real) +
+					   sizeof(double) * n * (k + 2),
+					   psprintf("training model \"%s\"", o->name),
+					   "Reduce window, hidden, layers or batch_size, or raise seqforecast.max_memory.");
+
+	/* the target apart from the covariates, as the core reads them */
+	series = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
+	exog = palloc_extended(sizeof(double) * n * k, MCXT_ALLOC_HUGE);
+	for (int i = 0; i < n; i++)
+	{
+		const double *row = state->blocks[i / ROWS_PER_BLOCK] +
+			(size_t) (i % ROWS_PER_BLOCK) * state->width;
+
+		series[i] = row[0];
+		memcpy(exog + (size_t) i * k, row + 1, sizeof(double) * k);
+	}
+	model.params = palloc_extended(n_params * sizeof(sf_real), MCXT_ALLOC_HUGE);
+	result.loss = palloc(sizeof(double) * o->train.epochs);
+	result.val_loss = split.n_val > 0 ? palloc(sizeof(double) * o->train.epochs) : NULL;
+	work = palloc_extended(Max(train_bytes, infer_bytes), MCXT_ALLOC_HUGE);
+
+	INSTR_TIME_SET_CURRENT(start);
+	rc = sf_train_x(&model, &o->train, series, n, exog, work, &result, &InterruptHooks);
+	INSTR_TIME_SET_CURRENT(end);
+	INSTR_TIME_SUBTRACT(end, start);
+	*train_seconds = INSTR_TIME_GET_DOUBLE(end);
+	if (rc == SF_ENONPOSITIVE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("normalize \"log\" needs a positive target, but model \"%s\" has a value of 0 or less", o->name),
+				 errhint("Use normalize \"window\" (or \"auto\", which picks it for such a series).")));
+	if (rc != SF_OK)
+		elog(ERROR, "training failed with core error %d", rc);
+
+	initStringInfo(&meta);
+	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
+					 SF_FORMAT_VERSION, RowsOptionsJson(state));
+	appendStringInfo(&meta, "\"n_train\": %d, \"n_validation\": %d, \"n_test\": %d, "
+					 "\"epochs_run\": %d, \"best_epoch\": %d, \"restarts\": %d, \"covariates\": %d",
+					 split.n_train, split.n_val, split.n_test,
+					 result.epochs_run, result.best_epoch, result.restarts, k);
+	if (split.n_test > 0)
+	{
+		int			first = split.n_train + split.n_val;
+		double	   *pred = palloc(sizeof(double) * split.n_test);
+		double	   *naive = palloc(sizeof(double) * split.n_test);
+		const double *actual = series + first + o->arch.window;
+		sf_scores	sc,
+					sn;
+
+		sf_predict_windows_x(&model, series + first, exog + (size_t) first * k,
+							 model.prep.season ? first % model.prep.season : 0,
+							 split.n_test, pred, work, &InterruptHooks);
+		for (int t = 0; t < split.n_test; t++)
+			naive[t] = actual[t - 1];
+		sf_score(actual, pred, split.n_test, &sc);
+		sf_score(actual, naive, split.n_test, &sn);
+		AppendRowsScore(&meta, "r2", sc.r2);
+		AppendRowsScore(&meta, "rmse", sc.rmse);
+		AppendRowsScore(&meta, "mae", sc.mae);
+		AppendRowsScore(&meta, "mape", sc.mape);
+		AppendRowsScore(&meta, "smape", sc.smape);
+		AppendRowsScore(&meta, "naive_r2", sn.r2);
+	}
+	else
+		appendStringInfoString(&meta, ", \"r2\": null, \"rmse\": null, \"mae\": null, "
+							   "\"mape\": null, \"smape\": null, \"naive_r2\": null");
+	appendStringInfoString(&meta, "}, \"loss\": [");
+	for (int e = 0; e < result.epochs_run; e++)
+	{
+		if (e)
+			appendStringInfoString(&meta, ", ");
+		AppendFloat(&meta, result.loss[e]);
+	}
+	appendStringInfoString(&meta, "], \"val_loss\": null}");
+
+	return EncodeModel(&model, series + n - o->arch.window, o->arch.window,
+					   model.prep.season ? (n - o->arch.window) % model.prep.season : 0,
+					   NULL, 0, meta.data);
+}
+
+static void
+CheckRowsEmpty(FunctionCallInfo fcinfo)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "seq_train and seq_fit final called in non-aggregate context");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("series is empty"),
+				 errhint("The aggregate received no rows to train on.")));
+}
+
+PG_FUNCTION_INFO_V1(seq_train_rows_final);
+
+/* Final function of seq_train over rows: train, store, return the new id. */
+Datum
+seq_train_rows_final(PG_FUNCTION_ARGS)
+{
+	RowsState  *state;
+	bytea	   *blob;
+	double		seconds;
+
+	CheckRowsEmpty(fcinfo);
+	state = (RowsState *) PG_GETARG_POINTER(0);
+	blob = TrainRowsAndEncode(state, &seconds);
+	if (blob == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(StoreModelTimed(fcinfo->flinfo->fn_oid, state->opts.name,
+									blob, seconds));
+}
+
+PG_FUNCTION_INFO_V1(seq_fit_rows_final);
+
+/* Final function of seq_fit over rows: train, return the serialized model. */
+Datum
+seq_fit_rows_final(PG_FUNCTION_ARGS)
+{
+	bytea	   *blob;
+	double		seconds;
+
+	CheckRowsEmpty(fcinfo);
+	blob = TrainRowsAndEncode((RowsState *) PG_GETARG_POINTER(0), &seconds);
+	if (blob == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(blob);
+}
