@@ -146,6 +146,51 @@ MetaElement(void *state, bool isnull)
 }
 
 /*
+ * Whether a JSON number token (the lexer has checked its syntax) is one
+ * that numeric, hence jsonb, can hold: numeric refuses a value with more
+ * than about 131,000 digits before the decimal point or more than 16,383
+ * after it, which an exponent such as 1e400000 asks for.  The limits here
+ * are a little inside numeric's.
+ */
+static bool
+NumberFitsNumeric(const char *token)
+{
+	const char *p = token;
+	long		before = 0,		/* significant digits before the point */
+				after = 0,		/* digits after it */
+				exponent = 0;
+	bool		leading = true;
+
+	if (*p == '-')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+	{
+		if (*p != '0')
+			leading = false;
+		if (!leading)
+			before++;
+	}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			after++;
+	if (*p == 'e' || *p == 'E')
+	{
+		bool		negative;
+
+		p++;
+		negative = *p == '-';
+		if (*p == '-' || *p == '+')
+			p++;
+		for (; *p >= '0' && *p <= '9'; p++)
+			if (exponent < 1000000)
+				exponent = exponent * 10 + (*p - '0');
+		if (negative)
+			exponent = -exponent;
+	}
+	return before + exponent <= 131000 && after - exponent <= 16000;
+}
+
+/*
  * A scalar: the value of a top-level member, or an element of loss or
  * val_loss, which must be a number that float8 can hold (the table stores
  * the losses as float8[]) or null.
@@ -157,6 +202,9 @@ MetaScalar(void *state, char *token, JsonTokenType type)
 
 	if (s->depth == 0)
 		MetaRefuse("The metadata is not a JSON object.");
+	if (type == JSON_TOKEN_NUMBER && !NumberFitsNumeric(token))
+		MetaRefuse("The metadata holds a number out of range for jsonb: %.40s%s",
+				   token, strlen(token) > 40 ? "..." : "");
 	if (s->depth == 1 && s->member != MEMBER_OTHER)
 		s->type[s->member] = type;
 	if (s->depth == 2 && (s->member == MEMBER_LOSS || s->member == MEMBER_VAL_LOSS) &&

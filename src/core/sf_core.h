@@ -63,7 +63,10 @@ typedef struct sf_arch
 								 * existed keep meaning one input */
 } sf_arch;
 
-/* The input size of layer 0 (arch->inputs, 0 read as 1). */
+/*
+ * The input size of layer 0 (arch->inputs, 0 read as 1).  Read the field
+ * through this: a format 1 or 2 model decodes with inputs 0.
+ */
 static inline int
 sf_arch_inputs(const sf_arch *arch)
 {
@@ -392,15 +395,60 @@ extern void sf_forecast_from_x(const sf_model *model, const double *series,
 							   int count, int horizon, double *out,
 							   void *work, const sf_hooks *hooks);
 
-/* sf_codec.c: the serialized model (see FORMAT.md) */
-#define SF_FORMAT_VERSION 2
+/*
+ * sf_codec.c: the serialized model (see FORMAT.md).  A model with exog
+ * columns or time fields is written as format 3; any other as format 2,
+ * byte for byte as before format 3 existed.
+ */
+#define SF_FORMAT_VERSION 2		/* what a model without exog or time is */
+#define SF_FORMAT_NEWEST 3		/* the newest the decoder reads */
 #define SF_MAX_TAIL SF_MAX_WINDOW
 #define SF_MAX_RADIUS 1024
 #define SF_MAX_META (16 * 1024 * 1024)
 
+/* Kinds of time of a time-aware model (sf_time.kind). */
+#define SF_TIME_NONE 0
+#define SF_TIME_DATE 1
+#define SF_TIME_TIMESTAMP 2
+#define SF_TIME_TIMESTAMPTZ 3
+
+/* Gaps rules (sf_time.gaps). */
+#define SF_GAPS_FILL 0
+#define SF_GAPS_KEEP 1
+#define SF_GAPS_ERROR 2
+
+/* Caps of a frequency's components (a century). */
+#define SF_MAX_FREQ_MONTHS 1200
+#define SF_MAX_FREQ_DAYS 36525
+#define SF_MAX_FREQ_MICROS (INT64_C(86400000000) * SF_MAX_FREQ_DAYS)
+/* PostgreSQL's timestamp range in microseconds from 2000-01-01 */
+#define SF_MIN_TIMESTAMP (-INT64_C(211813488000000000))
+#define SF_END_TIMESTAMP INT64_C(9223371331200000000)
+#define SF_USECS_PER_DAY INT64_C(86400000000)
+
+/*
+ * The time fields of a time-aware model: all zero for one trained without
+ * timestamps.  The frequency is an interval (months, days, microseconds,
+ * each >= 0, not all 0; a date's has no microseconds).  `last` is the
+ * training series' last timestamp in microseconds from 2000-01-01 (for a
+ * frequency of days or longer, its civil local time read as UTC, so that
+ * the same daily series in two time zones gives the same bytes; a date's
+ * is a whole number of days).
+ */
+typedef struct sf_time
+{
+	int			kind;			/* SF_TIME_* */
+	int			gaps;			/* SF_GAPS_* */
+	int32_t		months;
+	int32_t		days;
+	int64_t		micros;
+	int64_t		last;
+} sf_time;
+
 typedef struct sf_blob
 {
 	sf_model	model;			/* params point into caller memory */
+	sf_time		time;
 	int			n_tail;			/* last values of the training series */
 	int			tail_phase;		/* seasonal phase of tail[0] */
 	const double *tail;
@@ -410,6 +458,7 @@ typedef struct sf_blob
 	const char *meta;
 } sf_blob;
 
+extern int	sf_encode_version(const sf_blob *blob);	/* 2 or 3 */
 extern size_t sf_encode_bytes(const sf_blob *blob);
 extern void sf_encode(const sf_blob *blob, unsigned char *out);
 extern const char *sf_decode_check(const unsigned char *buf, size_t len,

@@ -16,7 +16,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(74);
+SELECT plan(77);
 SET LOCAL client_min_messages = warning;
 
 CREATE TEMP TABLE i_data AS
@@ -128,7 +128,9 @@ INSERT INTO i_cases VALUES
     ('{"options": {}, "metrics": {}, "loss": [], "val_loss": [true]}', 'Element 1 of the metadata''s "val_loss" is not a number.', 'a validation loss that is a boolean'),
     ('{"options": {}, "metrics": {}, "loss": [1e400], "val_loss": null}', 'Element 1 of the metadata''s "loss" is out of range for double precision.', 'a loss beyond float8'),
     ('{"options": {}, "metrics": {}, "loss": [1e-400], "val_loss": null}', 'Element 1 of the metadata''s "loss" is out of range for double precision.', 'a loss below float8'),
-    ('{"options": {}, "options": {}, "metrics": {}, "loss": [], "val_loss": null}', 'The metadata has "options" twice.', 'options twice');
+    ('{"options": {}, "options": {}, "metrics": {}, "loss": [], "val_loss": null}', 'The metadata has "options" twice.', 'options twice'),
+    ('{"options": {}, "metrics": {"m": [1, 1.5e400000]}, "loss": [], "val_loss": null}', 'The metadata holds a number out of range for jsonb: 1.5e400000', 'a metric beyond numeric'),
+    ('{"options": {"x": 2e-20000}, "metrics": {}, "loss": [], "val_loss": null}', 'The metadata holds a number out of range for jsonb: 2e-20000', 'an option below numeric');
 SELECT is(pg_temp.err(format('SELECT * FROM seq_forecast(%L::bytea)', pg_temp.crafted(meta))),
           '22P03: ' || detail, 'refused: ' || what)
 FROM i_cases ORDER BY what;
@@ -139,6 +141,8 @@ LANGUAGE sql AS $$
     SELECT '{"options": {}, "loss": [], "val_loss": null, "metrics": {"deep": '
            || repeat('[', levels - 2) || repeat(']', levels - 2) || '}}'
 $$;
+SELECT is(length(seq_plot(pg_temp.crafted('{"options": {}, "metrics": {"m": 1e1000, "n": 1e-1000}, "loss": [], "val_loss": null}'))) > 0, true,
+          'numbers numeric can hold, beyond float8, are accepted (seq_plot reads the metadata as jsonb)');
 SELECT is((SELECT count(*)::int FROM seq_forecast(pg_temp.crafted(pg_temp.nested(64)), 2)), 2,
           'metadata nested 64 levels deep is accepted');
 SELECT is(pg_temp.err(format('SELECT * FROM seq_forecast(%L::bytea)', pg_temp.crafted(pg_temp.nested(65)))),
