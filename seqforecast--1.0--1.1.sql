@@ -227,3 +227,30 @@ COMMENT ON AGGREGATE @extschema@.seq_train(text, float8[]) IS 'train a model of 
 COMMENT ON AGGREGATE @extschema@.seq_train(text, float8[], jsonb) IS 'train a model of kind on rows of the target then its covariates with options (features names them), store it, return its id';
 COMMENT ON AGGREGATE @extschema@.seq_fit(text, float8[]) IS 'train a model of kind on rows of the target then its covariates, return it serialized (no side effect)';
 COMMENT ON AGGREGATE @extschema@.seq_fit(text, float8[], jsonb) IS 'train a model of kind on rows of the target then its covariates with options, return it serialized (no side effect)';
+
+-- Covariates in forecasts (issue 12, helper covar2): seq_forecast gains
+-- future, the covariates of each forecast step (a two-dimensional float8
+-- array, one row per step) for a model trained on rows of the target then
+-- its covariates.  Such a model is refused (22023) by every inference
+-- function given no covariates, never fed zeros.  The 1.0 functions are
+-- dropped and created anew with the same result columns.
+DROP FUNCTION @extschema@.seq_forecast(bigint, int, float8[]);
+DROP FUNCTION @extschema@.seq_forecast(text, int, float8[]);
+DROP FUNCTION @extschema@.seq_forecast(bytea, int, float8[]);
+
+CREATE FUNCTION @extschema@.seq_forecast(model bigint, horizon int DEFAULT 1, history float8[] DEFAULT NULL, future float8[] DEFAULT NULL)
+RETURNS TABLE(step int, forecast float8, lower float8, upper float8)
+AS 'MODULE_PATHNAME', 'seq_forecast'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE ROWS 14;
+CREATE FUNCTION @extschema@.seq_forecast(model text, horizon int DEFAULT 1, history float8[] DEFAULT NULL, future float8[] DEFAULT NULL)
+RETURNS TABLE(step int, forecast float8, lower float8, upper float8)
+AS 'MODULE_PATHNAME', 'seq_forecast'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE ROWS 14;
+CREATE FUNCTION @extschema@.seq_forecast(model bytea, horizon int DEFAULT 1, history float8[] DEFAULT NULL, future float8[] DEFAULT NULL)
+RETURNS TABLE(step int, forecast float8, lower float8, upper float8)
+AS 'MODULE_PATHNAME', 'seq_forecast'
+LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE ROWS 14;
+
+COMMENT ON FUNCTION @extschema@.seq_forecast(bigint, int, float8[], float8[]) IS 'multi-step forecast with 90% intervals from the model with this id; future: the covariates of each step (one row per step) for a covariate model';
+COMMENT ON FUNCTION @extschema@.seq_forecast(text, int, float8[], float8[]) IS 'multi-step forecast with 90% intervals from the newest model of this name; future: the covariates of each step (one row per step) for a covariate model';
+COMMENT ON FUNCTION @extschema@.seq_forecast(bytea, int, float8[], float8[]) IS 'multi-step forecast with 90% intervals from a serialized model; future: the covariates of each step (one row per step) for a covariate model';

@@ -324,17 +324,6 @@ TrainRowsAndEncode(RowsState *state, double *train_seconds)
 						   o->train.validation_fraction)));
 	}
 
-	/*
-	 * A covariate model's exog columns and input size live in format 3
-	 * of the serialized model; a build whose codec writes an older
-	 * format cannot store one, so it says so before training.
-	 */
-	if (SF_FORMAT_VERSION < 3)
-		ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("covariate models need model format 3, which this build does not write"),
-			 errdetail("This build writes format %d, which has no covariate columns.",
-				   SF_FORMAT_VERSION)));
 	memset(&model, 0, sizeof(model));
 	model.arch = o->arch;
 	model.arch.inputs = 1 + k;
@@ -381,7 +370,7 @@ TrainRowsAndEncode(RowsState *state, double *train_seconds)
 
 	initStringInfo(&meta);
 	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
-					 SF_FORMAT_VERSION, RowsOptionsJson(state));
+					 SF_FORMAT_NEWEST, RowsOptionsJson(state));
 	appendStringInfo(&meta, "\"n_train\": %d, \"n_validation\": %d, \"n_test\": %d, "
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"restarts\": %d, \"covariates\": %d",
 					 split.n_train, split.n_val, split.n_test,
@@ -419,7 +408,21 @@ TrainRowsAndEncode(RowsState *state, double *train_seconds)
 			appendStringInfoString(&meta, ", ");
 		AppendFloat(&meta, result.loss[e]);
 	}
-	appendStringInfoString(&meta, "], \"val_loss\": null}");
+	appendStringInfoString(&meta, "], \"val_loss\": null");
+
+	/*
+	 * The covariates of the stored window's values 2 .. window, row-major:
+	 * seq_forecast feeds them with the future's rows (sf_forecast_x).
+	 */
+	appendStringInfoString(&meta, ", \"tail_covariates\": [");
+	for (int i = n - o->arch.window + 1; i < n; i++)
+		for (int j = 0; j < k; j++)
+		{
+			if (i > n - o->arch.window + 1 || j)
+				appendStringInfoString(&meta, ", ");
+			AppendFloat(&meta, exog[(size_t) i * k + j]);
+		}
+	appendStringInfoString(&meta, "]}");
 
 	return EncodeModel(&model, series + n - o->arch.window, o->arch.window,
 					   model.prep.season ? (n - o->arch.window) % model.prep.season : 0,

@@ -106,6 +106,140 @@ IntervalRadius(const SfModel *m, int h)
 	return m->radius[k - 1] * sqrt((double) h / k);
 }
 
+/* The number of covariate columns of a model (0 for a univariate one). */
+static int
+CovariateCount(const SfModel *m)
+{
+	int			k = 0;
+
+	for (int j = 0; j < m->core.n_exog; j++)
+		k += m->core.exog[j].kind == SF_EXOG_COVARIATE;
+	return k;
+}
+
+/* A key of the model's metadata (top level, or in options), or NULL. */
+static JsonbValue *
+MetaKey(const SfModel *m, const char *key, bool in_options)
+{
+	Jsonb	   *json;
+	JsonbValue *v;
+
+	if (m->meta == NULL || m->meta[0] == '\0')
+		return NULL;
+	json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(m->meta)));
+	if (!in_options)
+		return getKeyJsonValueFromContainer(&json->root, key, strlen(key), NULL);
+	v = getKeyJsonValueFromContainer(&json->root, "options", 7, NULL);
+	if (v == NULL || v->type != jbvBinary)
+		return NULL;
+	return getKeyJsonValueFromContainer(v->val.binary.data, key, strlen(key), NULL);
+}
+
+static const char *
+ModelName(const SfModel *m)
+{
+	JsonbValue *v = MetaKey(m, "name", true);
+
+	if (v && v->type == jbvString)
+		return pnstrdup(v->val.string.val, v->val.string.len);
+	return "(unnamed)";
+}
+
+/*
+ * Refuse a covariate model where the caller gave no covariates: the core
+ * would feed it zeros (the training means), a forecast of nothing real.
+ * Every inference entry point calls this right after loading the model.
+ */
+void
+CheckNoCovariates(const SfModel *m, const char *func)
+{
+	int			k = CovariateCount(m);
+
+	if (k > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model \"%s\" needs future covariates", ModelName(m)),
+				 errdetail("It was trained with %d covariates, and %s was given none.", k, func),
+				 strcmp(func, "seq_forecast") == 0 ?
+				 errhint("Pass the covariates of every forecast step as the future argument: a two-dimensional float8 array of one row of %d values per step.", k) :
+				 errhint("%s does not take covariates yet; forecast such a model with seq_forecast and its future argument.", func)));
+}
+
+/* A float8 number of a jsonb array (the metadata's tail_covariates). */
+static double
+JsonbArrayNumber(JsonbValue *arr, int i)
+{
+	JsonbValue *v = NULL;
+
+	if (arr && arr->type == jbvBinary)
+		v = getIthJsonbValueFromContainer(arr->val.binary.data, i);
+	if (v == NULL || v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("covariate model has no covariates of its stored window"),
+				 errdetail("Its metadata lacks number %d of key \"tail_covariates\".", i + 1)));
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+											  NumericGetDatum(v->val.numeric)));
+}
+
+/*
+ * The exog rows of a covariate model's forecast from its stored window:
+ * those of the window's values 2 .. window (metadata tail_covariates), then
+ * the future argument's first horizon rows (a 2-D array, width k).
+ */
+static double *
+FutureExog(const SfModel *m, ArrayType *future, int horizon)
+{
+	int			k = CovariateCount(m);
+	int			T = m->core.arch.window;
+	int			rows = ARR_NDIM(future) == 2 ? ARR_DIMS(future)[0] : 0;
+	int			width = ARR_NDIM(future) == 2 ? ARR_DIMS(future)[1] : 0;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			count;
+	double	   *exog;
+	JsonbValue *tail;
+
+	if (k == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model \"%s\" has no covariates, but future was given", ModelName(m)),
+				 errhint("Pass future only to a model trained on rows of the target then its covariates.")));
+	if (ARR_NDIM(future) != 2 || width != k || rows < horizon)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("future must be a two-dimensional array of at least %d rows of %d values",
+						horizon, k),
+				 errhint("Pass one row of the model's covariates per forecast step."),
+				 ARR_NDIM(future) == 2 ?
+				 errdetail("The array given is %d x %d.", rows, width) :
+				 errdetail("The array given has %d dimensions.", ARR_NDIM(future))));
+	if (ARR_ELEMTYPE(future) != FLOAT8OID)
+		elog(ERROR, "future array has element type %u, expected float8",
+			 ARR_ELEMTYPE(future));
+	deconstruct_array(future, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &count);
+	exog = palloc(sizeof(double) * (size_t) (T - 1 + horizon) * k);
+	tail = MetaKey(m, "tail_covariates", false);
+	for (int i = 0; i < (T - 1) * k; i++)
+		exog[i] = JsonbArrayNumber(tail, i);
+	for (int i = 0; i < horizon * k; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("covariate %d of future row %d is NULL", i % k + 1, i / k + 1)));
+		exog[(T - 1) * k + i] = DatumGetFloat8(elems[i]);
+		if (!isfinite(exog[(T - 1) * k + i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("covariate %d of future row %d is %s", i % k + 1, i / k + 1,
+							isnan(exog[(T - 1) * k + i]) ? "NaN" :
+							exog[(T - 1) * k + i] > 0 ? "Infinity" : "-Infinity")));
+	}
+	return exog;
+}
+
 static Rows *
 ForecastRows(FunctionCallInfo fcinfo)
 {
@@ -116,6 +250,7 @@ ForecastRows(FunctionCallInfo fcinfo)
 	double	   *out;
 	void	   *work;
 	Rows	   *rows;
+	double	   *exog = NULL;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -127,6 +262,19 @@ ForecastRows(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("horizon must be between 1 and %d", MAX_HORIZON),
 				 errdetail("The value given was %d.", horizon)));
+
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+	{
+		exog = FutureExog(m, PG_GETARG_ARRAYTYPE_P(3), horizon);
+		if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("history cannot be given with future yet"),
+					 errdetail("A covariate model forecasts from the window it was trained on."),
+					 errhint("Omit history, or train the model again on the newer rows.")));
+	}
+	else
+		CheckNoCovariates(m, "seq_forecast");
 
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 	{
@@ -150,7 +298,7 @@ ForecastRows(FunctionCallInfo fcinfo)
 
 	out = palloc(sizeof(double) * horizon);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, 1));
-	sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
+	sf_forecast_x(&m->core, window, exog, phase, horizon, out, work, &InterruptHooks);
 
 	rows = NewRows(horizon, 4);
 	for (int h = 0; h < horizon; h++)
@@ -175,7 +323,7 @@ ForecastRows(FunctionCallInfo fcinfo)
 
 PG_FUNCTION_INFO_V1(seq_forecast);
 
-/* seq_forecast(model, horizon int, history float8[]) */
+/* seq_forecast(model, horizon int, history float8[], future float8[]) */
 Datum
 seq_forecast(PG_FUNCTION_ARGS)
 {
@@ -209,9 +357,12 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 {
 	SfModel    *m = LoadModel(fcinfo, 0);
 	int			n;
-	double	   *series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
+	double	   *series;
 	int			count;
 	void	   *work;
+
+	CheckNoCovariates(m, "seq_predict");
+	series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
 
 	if (n <= m->core.arch.window)
 		ereport(ERROR,
@@ -350,6 +501,7 @@ seq_evaluate(PG_FUNCTION_ARGS)
 					 errmsg("horizon must be between 1 and %d", MAX_HORIZON),
 					 errdetail("The value given was %d.", horizon)));
 		m = LoadModel(fcinfo, 0);
+		CheckNoCovariates(m, "seq_evaluate");
 		series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
 		T = m->core.arch.window;
 		if (n <= T)

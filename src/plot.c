@@ -963,6 +963,7 @@ seq_plot(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	m = LoadModel(fcinfo, 0);
+	CheckNoCovariates(m, "seq_plot");
 	ReadMeta(m->meta, &pm);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
 

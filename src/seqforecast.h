@@ -91,6 +91,7 @@ extern void CheckOptionText(const char *key, const char *value, int len);
 /* forecast.c */
 extern double IntervalRadius(const SfModel *m, int h);
 extern int64 SeriesPhase(const SfModel *m, const double *series, int n);
+extern void CheckNoCovariates(const SfModel *m, const char *func);
 
 /* store.c */
 extern char *ModelTable(Oid fn_oid);
