@@ -305,6 +305,8 @@ TrainRowsAndEncode(RowsState *state, double *train_seconds)
 				end;
 	StringInfoData meta;
 	int			rc;
+	double		radius[HOLDOUT_MAX_STEPS];
+	int			n_radius = 0;
 
 	*train_seconds = 0;
 	if (sf_split_compute(n, o->arch.window, o->train.test_fraction,
@@ -397,6 +399,8 @@ TrainRowsAndEncode(RowsState *state, double *train_seconds)
 		AppendRowsScore(&meta, "mape", sc.mape);
 		AppendRowsScore(&meta, "smape", sc.smape);
 		AppendRowsScore(&meta, "naive_r2", sn.r2);
+		n_radius = HoldoutStepsX(&model, series, n, exog, &split, o->season, &meta,
+								 radius, work);
 	}
 	else
 		appendStringInfoString(&meta, ", \"r2\": null, \"rmse\": null, \"mae\": null, "
@@ -426,7 +430,7 @@ TrainRowsAndEncode(RowsState *state, double *train_seconds)
 
 	return EncodeModel(&model, series + n - o->arch.window, o->arch.window,
 					   model.prep.season ? (n - o->arch.window) % model.prep.season : 0,
-					   NULL, 0, meta.data);
+					   radius, n_radius, meta.data);
 }
 
 static void

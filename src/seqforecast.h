@@ -72,6 +72,12 @@ extern char *OptionsToJson(const SfOptions *opts);
 extern double *ArrayToSeries(ArrayType *array, const char *what, int *n);
 extern void CheckSeriesValue(const char *what, double v, int64 row);
 
+/* train.c */
+#define HOLDOUT_MAX_STEPS 64
+extern int	HoldoutStepsX(const sf_model *model, const double *series, int n,
+						  const double *exog, const sf_split *split, int season,
+						  StringInfo meta, double *radius, void *work);
+
 /* codec.c */
 extern bytea *EncodeModel(const sf_model *model, const double *tail,
 						  int n_tail, int tail_phase, const double *radius,

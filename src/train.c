@@ -349,8 +349,8 @@ typedef struct HoldoutSteps
  * and the other way round, so no error judges an interval it helped to fit.
  */
 static void
-ScoreSteps(const SfModel *m, const double *series, const sf_split *split,
-		   double scale, HoldoutSteps *hs, void *work)
+ScoreSteps(const SfModel *m, const double *series, const double *exog,
+		   const sf_split *split, double scale, HoldoutSteps *hs, void *work)
 {
 	int			steps = Min(split->n_test, INTERVAL_MAX_STEPS);
 	int			nt = Min(split->n_test, INTERVAL_MAX_ORIGINS + steps);
@@ -367,7 +367,25 @@ ScoreSteps(const SfModel *m, const double *series, const sf_split *split,
 		return;
 	fc = palloc(sizeof(double) * nt * steps);
 	err = palloc(sizeof(double) * nt * steps);
-	sf_forecast_from(&m->core, series, 0, first, nt, steps, fc, work, &InterruptHooks);
+	if (exog)
+	{
+		/*
+		 * sf_forecast_from_x reads steps - 1 rows past the series' end only
+		 * for forecasts past it, which are not scored: pad them with the
+		 * last row.
+		 */
+		int			k = m->core.n_exog;
+		int			n = first + nt + T;
+		double	   *padded = palloc(sizeof(double) * (size_t) (n + steps - 1) * k);
+
+		memcpy(padded, exog, sizeof(double) * (size_t) n * k);
+		for (int i = n; i < n + steps - 1; i++)
+			memcpy(padded + (size_t) i * k, exog + (size_t) (n - 1) * k, sizeof(double) * k);
+		sf_forecast_from_x(&m->core, series, padded, 0, first, nt, steps, fc, work,
+						   &InterruptHooks);
+	}
+	else
+		sf_forecast_from(&m->core, series, 0, first, nt, steps, fc, work, &InterruptHooks);
 
 	/* origin k's (h+1)-step forecast is for value first + k + T + h */
 	for (int k = 0; k < nt; k++)
@@ -399,6 +417,43 @@ ScoreSteps(const SfModel *m, const double *series, const sf_split *split,
 	}
 	if (tried > 0)
 		hs->coverage = (double) inside / tried;
+}
+
+/*
+ * The multi-step holdout of a covariate model (covariates.c): its per-step
+ * MASE, interval level, steps and coverage appended to meta as for a
+ * univariate model; the radii go to radius (HOLDOUT_MAX_STEPS) and their
+ * count is returned.  exog: n rows aligned with series.
+ */
+int
+HoldoutStepsX(const sf_model *model, const double *series, int n,
+			  const double *exog, const sf_split *split, int season,
+			  StringInfo meta, double *radius, void *work)
+{
+	SfModel		m;
+	HoldoutSteps hs;
+
+	StaticAssertStmt(HOLDOUT_MAX_STEPS == INTERVAL_MAX_STEPS, "radius capacity");
+	if (n != split->n_train + split->n_val + split->n_test + model->arch.window)
+		elog(ERROR, "series of %d rows does not match its holdout split", n);
+	memset(&m, 0, sizeof(m));
+	m.core = *model;
+	ScoreSteps(&m, series, exog, split,
+			   MaseScale(series, split->n_train + split->n_val + model->arch.window, season),
+			   &hs, work);
+	appendStringInfoString(meta, ", \"mase_by_step\": [");
+	for (int h = 0; h < hs.steps; h++)
+	{
+		if (h)
+			appendStringInfoString(meta, ", ");
+		AppendFloat(meta, hs.mase[h]);
+	}
+	appendStringInfoChar(meta, ']');
+	AppendScore(meta, "interval_coverage", hs.coverage);
+	appendStringInfo(meta, ", \"interval_level\": %g, \"interval_steps\": %d",
+					 INTERVAL_COVERAGE, hs.steps);
+	memcpy(radius, hs.radius, sizeof(double) * hs.steps);
+	return hs.steps;
 }
 
 /* A training whose weights went NaN or infinite diverged. */
@@ -527,7 +582,7 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 									  o->season);
 
 		ScoreHoldout(&meta, &m, o, series, &split, scale, work);
-		ScoreSteps(&m, series, &split, scale, &hs, work);
+		ScoreSteps(&m, series, NULL, &split, scale, &hs, work);
 		n_radius = hs.steps;
 		appendStringInfoString(&meta, ", \"mase_by_step\": [");
 		for (int h = 0; h < hs.steps; h++)
