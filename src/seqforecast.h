@@ -14,6 +14,7 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 
 #include "sf_core.h"
 
@@ -42,6 +43,40 @@ typedef struct SfModel
 	double	   *radius;			/* 90% interval radius per step */
 	char	   *meta;			/* JSON text, NUL-terminated */
 } SfModel;
+
+/*
+ * The time axis of a model trained with timestamps (timeaxis.c): the kind
+ * of ts, the frequency (months, days or a duration), the last step's time
+ * (civil time for calendar steps and for date and timestamp series, else
+ * the instant), the gaps rule and the calendar parts.
+ */
+typedef enum SfTimeKind
+{
+	SF_TIME_NONE = 0,
+	SF_TIME_DATE = 1,
+	SF_TIME_TIMESTAMP = 2,
+	SF_TIME_TIMESTAMPTZ = 3
+} SfTimeKind;
+
+typedef enum SfGaps
+{
+	SF_GAPS_FILL = 0,
+	SF_GAPS_KEEP = 1,
+	SF_GAPS_ERROR = 2
+} SfGaps;
+
+typedef struct SfTime
+{
+	int			kind;			/* SfTimeKind */
+	int32		months;
+	int32		days;
+	int64		usecs;
+	bool		month_end;		/* monthly steps land on month ends */
+	int64		last;
+	int			gaps;			/* SfGaps */
+	uint32		calendar;		/* calendar parts */
+	bool		calendar_auto;	/* while reading options */
+} SfTime;
 
 /* What a Citus task may not do to seq_model (citus.c). */
 typedef enum CitusAccess
@@ -86,6 +121,23 @@ extern void CheckOptionText(const char *key, const char *value, int len);
 /* forecast.c */
 extern double IntervalRadius(const SfModel *m, int h);
 extern int64 SeriesPhase(const SfModel *m, const double *series, int n);
+
+/* timeaxis.c */
+extern char *FrequencyText(const SfTime *t);
+extern TimestampTz StepTimestamp(const SfTime *t, int64 from, int64 k);
+extern int64 AxisOfTimestamp(const SfTime *t, TimestampTz ts, const char *what);
+extern void ApplyTimeSeason(void *state, int season);
+extern bool ModelTime(const SfModel *m, SfTime *t);
+extern TimestampTz *ArrayToTimestamps(ArrayType *array, int n, const char *what);
+extern uint32 CalendarPartFromName(const char *name);
+extern const char *CalendarPartNames(void);
+extern void AppendCalendarNames(StringInfo s, uint32 parts);
+
+/* train.c */
+extern bytea *TrainTimedSeries(SfOptions *opts, double *series, int64 n,
+							   const char *time_options, const char *time_metrics,
+							   const char *time_meta, const SfTime *time,
+							   double *seconds);
 
 /* store.c */
 extern char *ModelTable(Oid fn_oid);

@@ -415,11 +415,38 @@ CheckFinite(const sf_model *model, size_t n_params, const char *name)
 }
 
 /*
+ * What a series with timestamps adds to the metadata (timeaxis.c): members
+ * of the options and of the metrics (JSON text starting with ", "), and the
+ * "time" object.
+ */
+typedef struct TimeMeta
+{
+	const char *options;
+	const char *metrics;
+	const char *time;
+} TimeMeta;
+
+/* The options' JSON object with the time members added. */
+static char *
+OptionsWithTime(const SfOptions *o, const TimeMeta *tm)
+{
+	char	   *json = OptionsToJson(o);
+	size_t		len = strlen(json);
+
+	if (tm == NULL)
+		return json;
+	Assert(len > 0 && json[len - 1] == '}');
+	json[len - 1] = '\0';
+	return psprintf("%s%s}", json, tm->options);
+}
+
+/*
  * Train on the collected series and return the serialized model, or NULL
- * for a too-short series with on_short = 'skip'.
+ * for a too-short series with on_short = 'skip'.  tm is NULL for a series
+ * without timestamps.
  */
 static bytea *
-TrainAndEncode(TrainState *state, double *train_seconds)
+TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 {
 	SfOptions  *o = &state->opts;
 	int			n = (int) state->n;
@@ -509,11 +536,13 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 
 	initStringInfo(&meta);
 	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
-					 SF_FORMAT_VERSION, OptionsToJson(o));
+					 SF_FORMAT_VERSION, OptionsWithTime(o, tm));
 	appendStringInfo(&meta, "\"n_train\": %d, \"n_validation\": %d, \"n_test\": %d, "
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"restarts\": %d, \"season\": %d",
 					 split.n_train, split.n_val, split.n_test,
 					 result.epochs_run, result.best_epoch, result.restarts, o->season);
+	if (tm)
+		appendStringInfoString(&meta, tm->metrics);
 	AppendScore(&meta, "final_loss", result.loss[result.epochs_run - 1]);
 	if (result.val_loss)
 		AppendScore(&meta, "best_val_loss", result.val_loss[result.best_epoch - 1]);
@@ -571,6 +600,8 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	}
 	else
 		appendStringInfoString(&meta, "null");
+	if (tm)
+		appendStringInfo(&meta, ", \"time\": %s", tm->time);
 	appendStringInfoChar(&meta, '}');
 
 	/*
@@ -622,7 +653,7 @@ seq_train_final(PG_FUNCTION_ARGS)
 
 	CheckEmpty(fcinfo);
 	state = (TrainState *) PG_GETARG_POINTER(0);
-	blob = TrainAndEncode(state, &seconds);
+	blob = TrainAndEncode(state, NULL, &seconds);
 	if (blob == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(StoreModelTimed(fcinfo->flinfo->fn_oid, state->opts.name,
@@ -639,8 +670,29 @@ seq_fit_final(PG_FUNCTION_ARGS)
 	double		seconds;
 
 	CheckEmpty(fcinfo);
-	blob = TrainAndEncode((TrainState *) PG_GETARG_POINTER(0), &seconds);
+	blob = TrainAndEncode((TrainState *) PG_GETARG_POINTER(0), NULL, &seconds);
 	if (blob == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_BYTEA_P(blob);
+}
+
+/*
+ * Train on a series built from rows with timestamps (timeaxis.c), with the
+ * time members of the metadata.
+ */
+bytea *
+TrainTimedSeries(SfOptions *opts, double *series, int64 n,
+				 const char *time_options, const char *time_metrics,
+				 const char *time_meta, const SfTime *time, double *seconds)
+{
+	TrainState	state;
+	TimeMeta	tm = {time_options, time_metrics, time_meta};
+
+	(void) time;
+	memset(&state, 0, sizeof(state));
+	state.opts = *opts;
+	state.values = series;
+	state.n = n;
+	state.cap = n;
+	return TrainAndEncode(&state, &tm, seconds);
 }
