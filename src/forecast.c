@@ -292,6 +292,9 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 	int			count;
 	void	   *work;
 
+	if (ts_argno >= 0)
+		*ts = SeriesTimestamps(fcinfo, m, ts_argno, n);
+
 	if (n <= m->core.arch.window)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -307,8 +310,6 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 					   work, &InterruptHooks);
 	*actual = series + m->core.arch.window;
 	*model = m;
-	if (ts_argno >= 0)
-		*ts = SeriesTimestamps(fcinfo, m, ts_argno, n);
 	return count;
 }
 

@@ -37,6 +37,13 @@
 /* More than this fraction of filled steps is refused with gaps 'fill'. */
 #define MAX_FILLED_FRACTION 0.2
 
+/*
+ * Whether the core feeds calendar parts to the network (sf_calendar.c).
+ * Until it does, 'auto' chooses none, so that a model never records inputs
+ * it was not trained with.
+ */
+#define CALENDAR_INPUTS 0
+
 /* The longest default window a frequency's season gives. */
 #define MAX_TIME_WINDOW 96
 
@@ -305,6 +312,11 @@ ReadCalendar(TimeState *st, JsonbValue *v, JsonbIterator **it, JsonbIteratorToke
 		}
 		st->time.calendar = parts;
 		st->time.calendar_auto = false;
+		if (parts != 0 && !CALENDAR_INPUTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("calendar inputs are not available in this build"),
+					 errhint("Set option \"calendar\" to \"none\" or \"auto\".")));
 		return;
 	}
 	if (tok == WJB_BEGIN_OBJECT)
@@ -1011,7 +1023,7 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 	*state_out = st;
 	series = BuildSeries(st, &n, &n_filled, &n_duplicates, &n_null);
 	if (st->time.calendar_auto)
-		st->time.calendar = AutoCalendar(&st->time);
+		st->time.calendar = CALENDAR_INPUTS ? AutoCalendar(&st->time) : 0;
 	TimeJson(st, &options, &time);
 	initStringInfo(&metrics);
 	appendStringInfo(&metrics, ", \"n_rows\": " INT64_FORMAT ", \"n_filled\": " INT64_FORMAT
