@@ -77,6 +77,7 @@ typedef struct Axis
 	double		p1;				/* pixel of hi */
 	bool		log;
 	bool		integer;		/* ticks at whole numbers only */
+	const SfTime *time;			/* x as steps after time->last, or NULL */
 } Axis;
 
 /* One entry of a legend: a line sample (or a filled box) and its label. */
@@ -106,6 +107,7 @@ typedef struct SeriesPanel
 	const char *split_label;
 	const char *header;
 	const char *x_label;
+	const SfTime *time;			/* label x as dates (steps after the last) */
 } SeriesPanel;
 
 /* Text with the five XML special characters escaped and control characters dropped. */
@@ -309,6 +311,7 @@ TickStep(const Axis *a, int target)
 static void
 SetLinear(Axis *a, double lo, double hi, double p0, double p1, bool value_axis)
 {
+	a->time = NULL;
 	if (!(hi > lo))
 	{
 		double		d = fabs(lo) * 0.1;
@@ -358,6 +361,28 @@ Snap125(double v, bool up)
 }
 
 /*
+ * The label of the step k steps after a time-aware model's last step: the
+ * day for steps of a day and longer, else the day and the time of day, in
+ * the session's TimeZone.
+ */
+static char *
+DateLabel(const SfTime *t, int64 k)
+{
+	TimestampTz ts = StepTimestamp(t, t->last, k);
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+
+	if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+		return pstrdup("");
+	if (t->months != 0)
+		return psprintf("%04d-%02d", tm.tm_year, tm.tm_mon);
+	if (t->days != 0)
+		return psprintf("%04d-%02d-%02d", tm.tm_year, tm.tm_mon, tm.tm_mday);
+	return psprintf("%02d-%02d %02d:%02d", tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+/*
  * Tick labels: a unit suffix (k, M, G, T) for large numbers, and as many
  * decimals as the tick step needs.
  */
@@ -369,6 +394,8 @@ TickLabel(const Axis *a, double v, double step)
 	const char *suffix = "";
 	int			decimals;
 
+	if (a->time)
+		return DateLabel(a->time, (int64) rint(v));
 	if (a->log)
 		return psprintf("%g", v);
 	if (fabs(v) < step * 1e-6)
@@ -647,6 +674,7 @@ DrawSeriesPanel(StringInfo s, const SeriesPanel *sp)
 
 	SetLinear(&ax, xlo, xhi, PANEL_LEFT + 8, PANEL_RIGHT - 8, false);
 	ax.integer = true;
+	ax.time = sp->time;
 	SetLinear(&ay, ylo, yhi, SERIES_BOTTOM, SERIES_TOP, true);
 	AppendAxes(s, &ax, &ay, sp->x_label, "value");
 
@@ -870,6 +898,8 @@ SeriesFromValues(SeriesPanel *sp, const SfModel *m, const PlotMeta *pm,
 static void
 SeriesFromTail(SeriesPanel *sp, const SfModel *m, void *work)
 {
+	SfTime	   *time = palloc(sizeof(SfTime));
+
 	int			window = m->core.arch.window;
 	int			n = m->n_tail;
 
@@ -886,6 +916,12 @@ SeriesFromTail(SeriesPanel *sp, const SfModel *m, void *work)
 	for (int i = 0; i < n; i++)
 		sp->actual_x[i] = i - (n - 1);
 	sp->actual_y = m->tail;
+	/* dates on the axis, but not for rows kept as consecutive whatever their time */
+	if (ModelTime(m, time) && time->gaps != SF_GAPS_KEEP)
+	{
+		sp->time = time;
+		sp->x_label = "date";
+	}
 	AddForecast(sp, m, m->tail + n - window, m->tail_phase + n - window, 0,
 				PlotHorizon(m), work);
 }

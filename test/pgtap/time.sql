@@ -20,7 +20,7 @@ CREATE EXTENSION IF NOT EXISTS seqforecast;
 SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 
-SELECT plan(54);
+SELECT plan(55);
 
 -- a quick network for every test
 CREATE TEMP TABLE o AS SELECT '{"epochs": 2, "ensemble": 1, "hidden": 4, "head": [4], "seed": 7}'::jsonb AS j;
@@ -227,6 +227,9 @@ SELECT ok((SELECT score > 1 AND actual > upper FROM seq_anomalies(:'good'::bytea
           'seq_anomalies: the spike is beyond the interval by more than its width');
 SELECT is((SELECT count(*)::int FROM seq_forecast((SELECT seq_fit('gru', v, pg_temp.opts()) FROM base), 3) WHERE ts IS NULL), 3,
           'a model trained without timestamps forecasts with ts NULL');
+
+SELECT ok((SELECT strpos(seq_plot(:'date_bytes'::bytea), '>2025-02-03<') > 0),
+          'seq_plot labels the time axis of a date model with dates, the last training day among them');
 
 SELECT * FROM finish();
 ROLLBACK;
