@@ -97,7 +97,10 @@ FuzzTotalParams(const sf_model *m)
 static void
 FuzzSameModel(const sf_model *a, const sf_model *b, const char *what)
 {
-	int			same = memcmp(&a->arch, &b->arch, sizeof(sf_arch)) == 0 &&
+	int			same = a->arch.kind == b->arch.kind &&
+		a->arch.window == b->arch.window && a->arch.hidden == b->arch.hidden &&
+		a->arch.layers == b->arch.layers && a->arch.n_head == b->arch.n_head &&
+		memcmp(a->arch.head, b->arch.head, sizeof(a->arch.head)) == 0 &&
 		a->n_members == b->n_members &&
 		memcmp(&a->scale_min, &b->scale_min, sizeof(double)) == 0 &&
 		memcmp(&a->scale_max, &b->scale_max, sizeof(double)) == 0 &&
@@ -105,7 +108,10 @@ FuzzSameModel(const sf_model *a, const sf_model *b, const char *what)
 		a->prep.level == b->prep.level &&
 		memcmp(&a->prep.scale, &b->prep.scale, sizeof(double)) == 0 &&
 		memcmp(a->prep.index, b->prep.index,
-			   sizeof(double) * (size_t) a->prep.season) == 0;
+			   sizeof(double) * (size_t) a->prep.season) == 0 &&
+		sf_arch_inputs(&a->arch) == sf_arch_inputs(&b->arch) &&
+		a->n_exog == b->n_exog && a->calendar == b->calendar &&
+		memcmp(a->exog, b->exog, sizeof(sf_exog) * (size_t) a->n_exog) == 0;
 
 	if (!same)
 		fprintf(stderr, "%s: the architecture, scaler or transform differs\n", what);
@@ -133,7 +139,8 @@ FuzzRoundTrip(const sf_model *m)
 	char		err[SF_JSON_ERRLEN];
 	int			rc;
 
-	if (FuzzTotalParams(m) > FUZZ_ROUND_TRIP_PARAMS)
+	/* the interchange JSON does not carry exog columns yet (FORMAT.md) */
+	if (FuzzTotalParams(m) > FUZZ_ROUND_TRIP_PARAMS || m->n_exog > 0)
 		return;
 	text = malloc(cap);
 	FuzzAssert(text != NULL, "export allocation");
@@ -172,10 +179,11 @@ FuzzReencode(const unsigned char *buf, size_t len, const sf_blob *info)
 
 	FuzzAssert(again != NULL, "re-encoding allocation");
 	sf_encode(info, again);
-	FuzzAssert(again[4] == SF_FORMAT_VERSION, "re-encoded as the newest format");
-	if (buf[4] == SF_FORMAT_VERSION)
+	FuzzAssert(again[4] == (buf[4] == 1 ? SF_FORMAT_VERSION : buf[4]),
+			   "re-encoded in its own format (format 1 as format 2)");
+	if (buf[4] >= SF_FORMAT_VERSION)
 		FuzzAssert(len2 == len && memcmp(again, buf, len) == 0,
-				   "a newest-format model re-encodes byte for byte");
+				   "a format-2 or format-3 model re-encodes byte for byte");
 	else
 		FuzzAssert(buf[4] == 1 && len2 == len + FUZZ_EXT_FIXED_BYTES &&
 				   info->model.n_members == 1 &&
@@ -186,6 +194,8 @@ FuzzReencode(const unsigned char *buf, size_t len, const sf_blob *info)
 	if (problem)
 		fprintf(stderr, "re-encoding refused: %s\n", problem);
 	FuzzAssert(problem == NULL, "the re-encoding decodes");
+	FuzzAssert(memcmp(&info2.time, &info->time, sizeof(sf_time)) == 0,
+			   "the re-encoding keeps the time fields");
 	params2 = malloc(sizeof(sf_real) * (FuzzTotalParams(&info2.model) + 1));
 	tail2 = malloc(sizeof(double) * (size_t) (info2.n_tail + 1));
 	radius2 = malloc(sizeof(double) * (size_t) (info2.n_radius + 1));

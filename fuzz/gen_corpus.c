@@ -335,7 +335,7 @@ EdgeModels(void)
 	b = EncodeV1(&s, &len);
 	WriteDecode("bad_truncated", 0, b, len - 9);
 	WriteDecode("bad_truncated_sealed", 1, b, len - 9);
-	b[4] = SF_FORMAT_VERSION + 1;
+	b[4] = SF_FORMAT_NEWEST + 1;
 	Reseal(b, len);
 	WriteDecode("bad_version", 0, b, len);
 	b[4] = 2;					/* format 2 without its extension */
@@ -641,6 +641,51 @@ V11Models(void)
 	FreeSeed(&s);
 }
 
+/*
+ * Format 3 (FORMAT.md): a model with two covariates, the day-of-week and
+ * weekend calendar columns and daily timestamptz fields, and a univariate
+ * one with date fields only.  Decode corpus only: the interchange JSON does
+ * not carry exog columns yet.
+ */
+static void
+V3Models(void)
+{
+	static const int head[1] = {3};
+	Seed		s;
+	size_t		len;
+	unsigned char *b;
+	sf_arch		a = Arch(2, 4, 2, 1, 1, head);
+	int			E = 2 + sf_calendar_width(SF_CAL_DAY_OF_WEEK | SF_CAL_WEEKEND);
+
+	a.inputs = 1 + E;
+	MakeSeed(&s, a, 7, 1, "{\"format\": 3}");
+	s.blob.model.n_exog = E;
+	s.blob.model.calendar = SF_CAL_DAY_OF_WEEK | SF_CAL_WEEKEND;
+	for (int j = 0; j < E; j++)
+	{
+		s.blob.model.exog[j].kind = j < 2 ? SF_EXOG_COVARIATE : SF_EXOG_CALENDAR;
+		s.blob.model.exog[j].shift = j < 2 ? 10.0 * j : 0;
+		s.blob.model.exog[j].scale = j < 2 ? 0.5 + j : 1;
+	}
+	s.blob.time.kind = SF_TIME_TIMESTAMPTZ;
+	s.blob.time.days = 1;
+	s.blob.time.last = INT64_C(851990400000000);
+	b = Encode(&s, &len);
+	WriteDecode("v3_exog_calendar_time", 2, b, len);
+	free(b);
+	FreeSeed(&s);
+
+	MakeSeed(&s, Arch(0, 3, 2, 1, 0, NULL), 8, 1, NULL);
+	s.blob.time.kind = SF_TIME_DATE;
+	s.blob.time.gaps = SF_GAPS_KEEP;
+	s.blob.time.months = 1;
+	s.blob.time.last = -SF_USECS_PER_DAY * 31;
+	b = Encode(&s, &len);
+	WriteDecode("v3_time_only", 2, b, len);
+	free(b);
+	FreeSeed(&s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -654,5 +699,6 @@ main(int argc, char **argv)
 	EdgeModels();
 	EdgeDocuments();
 	V11Models();
+	V3Models();
 	return 0;
 }

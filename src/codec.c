@@ -13,12 +13,27 @@ bytea *
 EncodeModel(const sf_model *model, const double *tail, int n_tail,
 			int tail_phase, const double *radius, int n_radius, const char *meta)
 {
+	return EncodeModelTime(model, NULL, tail, n_tail, tail_phase, radius,
+						   n_radius, meta);
+}
+
+/*
+ * A model with its time fields (NULL: none).  A model with exog columns or
+ * time fields is written as format 3, any other as format 2 (sf_codec.c).
+ */
+bytea *
+EncodeModelTime(const sf_model *model, const sf_time *time,
+				const double *tail, int n_tail, int tail_phase,
+				const double *radius, int n_radius, const char *meta)
+{
 	sf_blob		blob;
 	size_t		len;
 	bytea	   *out;
 
 	memset(&blob, 0, sizeof(blob));
 	blob.model = *model;
+	if (time)
+		blob.time = *time;
 	blob.tail = tail;
 	blob.n_tail = n_tail;
 	blob.tail_phase = tail_phase;
@@ -62,6 +77,7 @@ DecodeModel(bytea *blob)
 	m = palloc0(sizeof(SfModel));
 	m->core = info.model;
 	m->core.params = palloc_extended(n_params * sizeof(sf_real), MCXT_ALLOC_HUGE);
+	m->time = info.time;
 	m->n_tail = info.n_tail;
 	m->tail_phase = info.tail_phase;
 	m->tail = palloc(sizeof(double) * Max(info.n_tail, 1));

@@ -65,6 +65,12 @@ seq_model_export(PG_FUNCTION_ARGS)
 										  extra ? strlen(extra) : 0);
 	char	   *text;
 
+	if (sf_arch_inputs(&m->core.arch) > 1 || m->core.n_exog > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot export a model with %d inputs per time step",
+						sf_arch_inputs(&m->core.arch)),
+				 errdetail("The interchange JSON does not carry covariates or calendar inputs yet.")));
 	CheckMemoryRequest(cap, "exporting this model", NULL);
 	text = palloc_extended(cap, MCXT_ALLOC_HUGE);
 	if (sf_export_json(&m->core, extra, text, cap) == 0)

@@ -42,6 +42,7 @@ typedef struct SfModel
 	int			n_radius;
 	double	   *radius;			/* 90% interval radius per step */
 	char	   *meta;			/* JSON text, NUL-terminated */
+	sf_time		time;			/* time fields (format 3), zero without */
 } SfModel;
 
 /*
@@ -110,6 +111,10 @@ extern void CheckSeriesValue(const char *what, double v, int64 row);
 extern bytea *EncodeModel(const sf_model *model, const double *tail,
 						  int n_tail, int tail_phase, const double *radius,
 						  int n_radius, const char *meta);
+extern bytea *EncodeModelTime(const sf_model *model, const sf_time *time,
+							  const double *tail, int n_tail, int tail_phase,
+							  const double *radius, int n_radius,
+							  const char *meta);
 extern SfModel *DecodeModel(bytea *blob);
 
 /* meta.c */

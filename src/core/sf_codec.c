@@ -16,6 +16,8 @@
 
 #define HEADER_BYTES 104
 #define EXT_FIXED_BYTES 48		/* format 2's extension, before the indices */
+#define EXT3_FIXED_BYTES 56		/* format 3's inputs and time block */
+#define EXT3_COLUMN_BYTES 24	/* and per exog column */
 #define CRC_BYTES 4
 static const unsigned char magic[4] = {'S', 'Q', 'F', 'C'};
 
@@ -95,11 +97,55 @@ sf_crc32c(uint32_t crc, const unsigned char *buf, size_t len)
 	return ~crc;
 }
 
-/* Bytes of format 2's extension section for a model. */
-static size_t
-ExtBytes(const sf_model *m)
+static void
+PutI64(unsigned char *p, int64_t v)
 {
-	return EXT_FIXED_BYTES + 8 * (size_t) m->prep.season;
+	uint64_t	u = (uint64_t) v;
+
+	PutU32(p, (uint32_t) u);
+	PutU32(p + 4, (uint32_t) (u >> 32));
+}
+
+static int64_t
+GetI64(const unsigned char *p)
+{
+	uint64_t	u = (uint64_t) GetU32(p) | (uint64_t) GetU32(p + 4) << 32;
+
+	/* two's complement without relying on the implementation's conversion */
+	return u <= (uint64_t) INT64_MAX ? (int64_t) u :
+		-(int64_t) (~u) - 1;
+}
+
+/*
+ * A model needs format 3 when it has inputs besides the value, calendar
+ * parts or time fields; everything else keeps format 2's bytes.
+ */
+static int
+NeedsFormat3(const sf_blob *blob)
+{
+	const sf_model *m = &blob->model;
+	const sf_time *t = &blob->time;
+
+	return sf_arch_inputs(&m->arch) > 1 || m->n_exog != 0 || m->calendar != 0 ||
+		t->kind != 0 || t->gaps != 0 || t->months != 0 || t->days != 0 ||
+		t->micros != 0 || t->last != 0;
+}
+
+/* Bytes of the extension section of a model in format 2 or 3. */
+static size_t
+ExtBytes(const sf_model *m, int version)
+{
+	size_t		n = EXT_FIXED_BYTES + 8 * (size_t) m->prep.season;
+
+	if (version >= 3)
+		n += EXT3_FIXED_BYTES + EXT3_COLUMN_BYTES * (size_t) m->n_exog;
+	return n;
+}
+
+int
+sf_encode_version(const sf_blob *blob)
+{
+	return NeedsFormat3(blob) ? 3 : 2;
 }
 
 static size_t
@@ -111,7 +157,8 @@ TotalParams(const sf_model *m)
 size_t
 sf_encode_bytes(const sf_blob *blob)
 {
-	return HEADER_BYTES + ExtBytes(&blob->model) + 4 * TotalParams(&blob->model) +
+	return HEADER_BYTES + ExtBytes(&blob->model, sf_encode_version(blob)) +
+		4 * TotalParams(&blob->model) +
 		8 * (size_t) blob->n_tail + 8 * (size_t) blob->n_radius +
 		blob->meta_len + CRC_BYTES;
 }
@@ -123,12 +170,13 @@ sf_encode(const sf_blob *blob, unsigned char *out)
 	const sf_prep *prep = &blob->model.prep;
 	size_t		n_params = TotalParams(&blob->model);
 	size_t		total = sf_encode_bytes(blob);
-	size_t		ext = ExtBytes(&blob->model);
+	int			version = sf_encode_version(blob);
+	size_t		ext = ExtBytes(&blob->model, version);
 	unsigned char *p = out + HEADER_BYTES;
 
 	memset(out, 0, HEADER_BYTES);
 	memcpy(out, magic, 4);
-	out[4] = SF_FORMAT_VERSION;
+	out[4] = (unsigned char) version;
 	PutU32(out + 8, (uint32_t) total);
 	PutU32(out + 16, (uint32_t) a->kind);
 	PutU32(out + 20, (uint32_t) a->window);
@@ -154,6 +202,29 @@ sf_encode(const sf_blob *blob, unsigned char *out)
 	PutF64(p + 32, prep->scale);
 	for (int i = 0; i < prep->season; i++)
 		PutF64(p + EXT_FIXED_BYTES + 8 * i, prep->index[i]);
+	if (version >= 3)
+	{
+		const sf_model *m = &blob->model;
+		const sf_time *t = &blob->time;
+		unsigned char *q = p + EXT_FIXED_BYTES + 8 * (size_t) prep->season;
+
+		PutU32(q, (uint32_t) sf_arch_inputs(a));
+		PutU32(q + 4, (uint32_t) m->n_exog);
+		PutU32(q + 8, m->calendar);
+		PutU32(q + 12, (uint32_t) t->kind);
+		PutU32(q + 16, (uint32_t) t->gaps);
+		PutU32(q + 20, (uint32_t) t->months);
+		PutU32(q + 24, (uint32_t) t->days);
+		PutI64(q + 32, t->micros);
+		PutI64(q + 40, t->last);
+		q += EXT3_FIXED_BYTES;
+		for (int j = 0; j < m->n_exog; j++, q += EXT3_COLUMN_BYTES)
+		{
+			PutU32(q, (uint32_t) m->exog[j].kind);
+			PutF64(q + 8, m->exog[j].shift);
+			PutF64(q + 16, m->exog[j].scale);
+		}
+	}
 	p += ext;
 
 	for (size_t i = 0; i < n_params; i++, p += 4)
@@ -173,9 +244,12 @@ sf_encode(const sf_blob *blob, unsigned char *out)
  * phase of the tail.  Fills them into info and *ext_len with the section's
  * size; returns a sentence on the first problem.  Reads nothing beyond len.
  */
+static const char *CheckFormat3(const unsigned char *q, size_t room,
+								sf_blob *info);
+
 static const char *
-CheckExtension(const unsigned char *buf, size_t len, sf_blob *info,
-			   size_t *ext_len)
+CheckExtension(const unsigned char *buf, size_t len, int version,
+			   sf_blob *info, size_t *ext_len)
 {
 	const unsigned char *e = buf + HEADER_BYTES;
 	sf_prep    *prep = &info->model.prep;
@@ -202,7 +276,8 @@ CheckExtension(const unsigned char *buf, size_t len, sf_blob *info,
 		return "The model's normalization is unknown.";
 	if (season == 1 || season > SF_MAX_SEASON || (norm == SF_NORM_MINMAX && season != 0))
 		return "The model's season is out of range.";
-	if (*ext_len != EXT_FIXED_BYTES + 8 * (size_t) season)
+	if (version < 3 ? *ext_len != EXT_FIXED_BYTES + 8 * (size_t) season :
+		*ext_len < EXT_FIXED_BYTES + 8 * (size_t) season + EXT3_FIXED_BYTES)
 		return "The model's extension section does not match its season.";
 	if (season == 0 ? phase != 0 : phase >= season)
 		return "The model's seasonal phase is out of range.";
@@ -224,6 +299,96 @@ CheckExtension(const unsigned char *buf, size_t len, sf_blob *info,
 		if (!isfinite(prep->index[i]))
 			return "The model has a NaN or infinite seasonal index.";
 	}
+	if (version >= 3)
+		return CheckFormat3(e + EXT_FIXED_BYTES + 8 * (size_t) season,
+							*ext_len - EXT_FIXED_BYTES - 8 * (size_t) season,
+							info);
+	return NULL;
+}
+
+/*
+ * Format 3's block of the extension section, room bytes at q (at least its
+ * fixed part): the inputs, the exog columns and the time fields.
+ */
+static const char *
+CheckFormat3(const unsigned char *q, size_t room, sf_blob *info)
+{
+	sf_model   *m = &info->model;
+	sf_time    *t = &info->time;
+	uint32_t	inputs = GetU32(q),
+				n_exog = GetU32(q + 4),
+				calendar = GetU32(q + 8),
+				kind = GetU32(q + 12),
+				gaps = GetU32(q + 16),
+				months = GetU32(q + 20),
+				days = GetU32(q + 24);
+	int64_t		micros = GetI64(q + 32),
+				last = GetI64(q + 40);
+
+	if (GetU32(q + 28) != 0 || GetU32(q + 48) != 0 || GetU32(q + 52) != 0)
+		return "The model has reserved fields set, which this version does not understand.";
+	if (inputs < 1 || inputs > SF_MAX_INPUTS)
+		return "The model's number of inputs is out of range.";
+	if (n_exog != inputs - 1)
+		return "The model's number of exog columns does not match its inputs.";
+	if (room != EXT3_FIXED_BYTES + EXT3_COLUMN_BYTES * (size_t) n_exog)
+		return "The model's extension section does not match its exog columns.";
+	if (calendar & ~SF_CAL_ALL)
+		return "The model's calendar parts are unknown.";
+	if (sf_calendar_width(calendar) > (int) n_exog)
+		return "The model's calendar parts need more columns than it has.";
+	if (kind > SF_TIME_TIMESTAMPTZ)
+		return "The model's kind of time is unknown.";
+	if (kind == SF_TIME_NONE)
+	{
+		if (gaps != 0 || months != 0 || days != 0 || micros != 0 || last != 0)
+			return "The model has time fields but no kind of time.";
+		if (calendar != 0)
+			return "The model has calendar parts but no timestamps.";
+	}
+	else
+	{
+		if (gaps > SF_GAPS_ERROR)
+			return "The model's gaps rule is unknown.";
+		if (months > SF_MAX_FREQ_MONTHS || days > SF_MAX_FREQ_DAYS ||
+			micros < 0 || micros > SF_MAX_FREQ_MICROS ||
+			(months == 0 && days == 0 && micros == 0) ||
+			(kind == SF_TIME_DATE && micros != 0))
+			return "The model's frequency is out of range.";
+		if (last < SF_MIN_TIMESTAMP || last >= SF_END_TIMESTAMP ||
+			(kind == SF_TIME_DATE && last % SF_USECS_PER_DAY != 0))
+			return "The model's last timestamp is out of range.";
+	}
+	m->arch.inputs = (int) inputs;
+	m->n_exog = (int) n_exog;
+	m->calendar = calendar;
+	t->kind = (int) kind;
+	t->gaps = (int) gaps;
+	t->months = (int32_t) months;
+	t->days = (int32_t) days;
+	t->micros = micros;
+	t->last = last;
+	q += EXT3_FIXED_BYTES;
+	for (uint32_t j = 0; j < n_exog; j++, q += EXT3_COLUMN_BYTES)
+	{
+		uint32_t	ck = GetU32(q);
+
+		if (GetU32(q + 4) != 0)
+			return "The model has reserved fields set, which this version does not understand.";
+		if (ck > SF_EXOG_CALENDAR)
+			return "The model has an exog column of unknown kind.";
+		m->exog[j].kind = (int) ck;
+		m->exog[j].shift = GetF64(q + 8);
+		m->exog[j].scale = GetF64(q + 16);
+		if (!isfinite(m->exog[j].shift) || !isfinite(m->exog[j].scale) ||
+			!(m->exog[j].scale > 0))
+			return "The model has an exog column whose shift or scale is not finite, or whose scale is not positive.";
+	}
+	if (sf_exog_check(m) != SF_OK)
+		return "The model's exog columns do not match its calendar parts (covariates first, then exactly the calendar parts' columns, with shift 0 and scale 1).";
+	/* one encoding per model: without exog and time it is format 2 */
+	if (n_exog == 0 && kind == SF_TIME_NONE)
+		return "The model is in format 3 but has neither exog columns nor time fields, which format 2 holds.";
 	return NULL;
 }
 
@@ -250,7 +415,7 @@ sf_decode_check(const unsigned char *buf, size_t len, sf_blob *info)
 	version = (uint32_t) buf[4] | (uint32_t) buf[5] << 8;
 	if (version == 0)
 		return "The model's format version is 0, which no release wrote.";
-	if (version > SF_FORMAT_VERSION)
+	if (version > SF_FORMAT_NEWEST)
 		return "The model was written by a newer seqforecast (its format version is higher than this one reads).";
 	if (GetU32(buf + 8) != len)
 		return "The model's recorded length does not match its size: it is truncated or has trailing bytes.";
@@ -296,7 +461,7 @@ sf_decode_check(const unsigned char *buf, size_t len, sf_blob *info)
 	ext = 0;
 	if (version >= 2)
 	{
-		const char *problem = CheckExtension(buf, len, info, &ext);
+		const char *problem = CheckExtension(buf, len, (int) version, info, &ext);
 
 		if (problem)
 			return problem;
@@ -349,7 +514,7 @@ sf_decode(const unsigned char *buf, const sf_blob *info, sf_real *params,
 {
 	size_t		n_params = TotalParams(&info->model);
 	const unsigned char *p = buf + HEADER_BYTES +
-		(buf[4] >= 2 ? ExtBytes(&info->model) : 0);
+		(buf[4] >= 2 ? ExtBytes(&info->model, buf[4]) : 0);
 
 	for (size_t i = 0; i < n_params; i++, p += 4)
 		params[i] = (sf_real) GetF32(p);

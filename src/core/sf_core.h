@@ -45,6 +45,8 @@ typedef enum sf_kind
 #define SF_MAX_EPOCHS 100000
 #define SF_MAX_SERIES 100000000 /* values in one training series */
 #define SF_MAX_TENSORS (4 * SF_MAX_LAYERS + 2 * SF_MAX_HEAD + 2)
+#define SF_MAX_INPUTS 64		/* inputs per time step: the value + exog */
+#define SF_MAX_EXOG (SF_MAX_INPUTS - 1)
 
 /* The shape of a network; everything needed to lay out its parameters. */
 typedef struct sf_arch
@@ -55,7 +57,21 @@ typedef struct sf_arch
 	int			layers;			/* stacked recurrent layers */
 	int			n_head;			/* hidden layers of the ReLU head */
 	int			head[SF_MAX_HEAD];	/* their sizes */
+	int			inputs;			/* input size of layer 0: 1 (the value) +
+								 * n_exog, 1 .. SF_MAX_INPUTS; 0 is read as
+								 * 1, so arches built before the field
+								 * existed keep meaning one input */
 } sf_arch;
+
+/*
+ * The input size of layer 0 (arch->inputs, 0 read as 1).  Read the field
+ * through this: a format 1 or 2 model decodes with inputs 0.
+ */
+static inline int
+sf_arch_inputs(const sf_arch *arch)
+{
+	return arch->inputs < 1 ? 1 : arch->inputs;
+}
 
 /*
  * How values are turned into network inputs (sf_prep.c): the tutorial's
@@ -91,9 +107,38 @@ typedef struct sf_prep
 } sf_prep;
 
 /*
+ * Extra input columns ("exog") of a time step besides the value: a
+ * covariate the caller knows for every step (also the future ones), or one
+ * feature of a calendar part (sf_calendar.c).  Raw values go in; the core
+ * feeds the network (x - shift) / scale.  A covariate's shift and scale are
+ * its mean and standard deviation over the training part (scale 1 when it
+ * is constant there), fitted by sf_exog_fit (sf_train_x calls it); a
+ * calendar column's are 0 and 1.
+ *
+ * Alignment: the window of values v[t-T+1 .. t] predicting v[t+1] is fed,
+ * at window step s (the value v[s]), the exog row x[s+1], so the last step
+ * carries the row of the step being predicted.  Exog arrays are row-major
+ * [rows][n_exog], row i belonging to value i.
+ */
+#define SF_EXOG_COVARIATE 0
+#define SF_EXOG_CALENDAR 1
+
+typedef struct sf_exog
+{
+	int			kind;			/* SF_EXOG_* */
+	double		shift;
+	double		scale;			/* > 0 */
+} sf_exog;
+
+/*
  * One or more networks of one architecture with their transform: all that
  * is needed to predict.  An ensemble's members are averaged (in the
  * transform's units) at every step.
+ *
+ * A model with exog columns has arch.inputs = 1 + n_exog; its covariate
+ * columns come first, then sf_calendar_width(calendar) calendar columns in
+ * the order sf_calendar_row writes them.  n_exog 0 and calendar 0 is the
+ * univariate model (a zeroed sf_model is one).
  */
 typedef struct sf_model
 {
@@ -102,6 +147,9 @@ typedef struct sf_model
 	double		scale_min;		/* minmax: (v - min) / (max - min) */
 	double		scale_max;
 	sf_prep		prep;
+	int			n_exog;			/* 0 .. SF_MAX_EXOG */
+	uint32_t	calendar;		/* SF_CAL_* parts of the calendar columns */
+	sf_exog		exog[SF_MAX_EXOG];
 	sf_real    *params;			/* n_members * sf_param_count(&arch) values,
 								 * member after member, caller-owned */
 } sf_model;
@@ -236,6 +284,48 @@ extern void sf_forecast(const sf_model *model, const double *last_window,
 						const sf_hooks *hooks);
 
 /*
+ * The same with exog columns (sf_exog): each takes raw exog rows, row-major
+ * [rows][model->n_exog], and NULL when n_exog is 0; the functions above are
+ * these with NULL.  (Given NULL for a model with exog columns they feed
+ * zeros, the covariates' training means: the glue must refuse such a call
+ * instead, this only keeps a bug from reading wild memory.)
+ *
+ * sf_predict_windows_x: window k is series[k .. k + window - 1] and predicts
+ * the value at k + window; exog is aligned with series (row i belongs to
+ * series[i]) and holds n_windows + window rows, rows 1 .. n_windows +
+ * window - 1 being read (row 0 never is; the last belongs to the value
+ * after the last window, which series itself need not hold).
+ *
+ * sf_forecast_x: exog holds window - 1 + horizon rows: those of
+ * last_window[1 .. window - 1], then one per forecast step.
+ *
+ * sf_forecast_from_x (below): exog is aligned with series as for
+ * sf_predict_windows_x and holds first + count + window + horizon - 1 rows;
+ * origin k's forecast step h (0-based) feeds window step s the row
+ * first + k + h + s + 1.  For origins inside a series (held-out ones) those
+ * rows are the series' own; rows beyond its end are the future's.
+ */
+extern void sf_predict_windows_x(const sf_model *model, const double *series,
+								 const double *exog, int64_t phase,
+								 int n_windows, double *pred, void *work,
+								 const sf_hooks *hooks);
+extern void sf_forecast_x(const sf_model *model, const double *last_window,
+						  const double *exog, int64_t phase, int horizon,
+						  double *out, void *work, const sf_hooks *hooks);
+
+/*
+ * The exog columns of a model: sf_exog_check says whether model->n_exog,
+ * its kinds, shifts, scales and calendar parts agree with each other and
+ * with arch.inputs (SF_OK or SF_EINVAL).  sf_exog_fit sets each covariate's
+ * shift and scale from rows [0, n_rows) of exog (the training part) and the
+ * calendar columns' to 0 and 1; SF_ENONFINITE when a value there is not
+ * finite.  sf_exog_in is one raw value's network input.
+ */
+extern int	sf_exog_check(const sf_model *model);
+extern int	sf_exog_fit(sf_model *model, const double *exog, int n_rows);
+extern double sf_exog_in(const sf_model *model, int column, double x);
+
+/*
  * sf_prep.c: the transform of sf_model.prep.  sf_prep_fit fits it on
  * series[0 .. n_fit) (the training part) with sf_prep_fit_bytes(n_fit) bytes
  * of work; returns SF_OK, SF_EINVAL or SF_ENONPOSITIVE.  sf_prep_in maps a
@@ -263,7 +353,21 @@ extern int	sf_train(sf_model *model, const sf_train_opts *opts,
 					 const double *series, int n_values, void *work,
 					 sf_train_result *result, const sf_hooks *hooks);
 /*
- * One mini-batch without dropout: x is [batch][window] scaled inputs, y the
+ * sf_train with exog columns: model->arch.inputs, n_exog, calendar and each
+ * column's kind set by the caller (sf_exog_check must pass); exog holds
+ * n_values rows aligned with series, NULL when n_exog is 0.  The covariates'
+ * scaling is fitted on the rows of the training part (every row the
+ * training and validation windows read, and none of the test windows'
+ * targets).  Returns SF_ENONFINITE for a NaN or infinite exog value.  Work:
+ * sf_train_bytes(&model->arch, ...), which counts the exog columns.
+ */
+extern int	sf_train_x(sf_model *model, const sf_train_opts *opts,
+					   const double *series, int n_values, const double *exog,
+					   void *work, sf_train_result *result,
+					   const sf_hooks *hooks);
+/*
+ * One mini-batch without dropout: x is [batch][window][inputs] scaled
+ * inputs (inputs = sf_arch_inputs; [batch][window] for one), y the
  * [batch] scaled targets.  Returns the mean squared error; writes the
  * predictions to pred and the gradient of the loss (overwriting) to grad when
  * they are not NULL.  work holds sf_batch_bytes(arch, batch) bytes.  The
@@ -286,16 +390,65 @@ extern size_t sf_batch_bytes(const sf_arch *arch, int batch);
 extern void sf_forecast_from(const sf_model *model, const double *series,
 							 int64_t phase, int first, int count, int horizon,
 							 double *out, void *work, const sf_hooks *hooks);
+extern void sf_forecast_from_x(const sf_model *model, const double *series,
+							   const double *exog, int64_t phase, int first,
+							   int count, int horizon, double *out,
+							   void *work, const sf_hooks *hooks);
 
-/* sf_codec.c: the serialized model (see FORMAT.md) */
-#define SF_FORMAT_VERSION 2
+/*
+ * sf_codec.c: the serialized model (see FORMAT.md).  A model with exog
+ * columns or time fields is written as format 3; any other as format 2,
+ * byte for byte as before format 3 existed.
+ */
+#define SF_FORMAT_VERSION 2		/* what a model without exog or time is */
+#define SF_FORMAT_NEWEST 3		/* the newest the decoder reads */
 #define SF_MAX_TAIL SF_MAX_WINDOW
 #define SF_MAX_RADIUS 1024
 #define SF_MAX_META (16 * 1024 * 1024)
 
+/* Kinds of time of a time-aware model (sf_time.kind). */
+#define SF_TIME_NONE 0
+#define SF_TIME_DATE 1
+#define SF_TIME_TIMESTAMP 2
+#define SF_TIME_TIMESTAMPTZ 3
+
+/* Gaps rules (sf_time.gaps). */
+#define SF_GAPS_FILL 0
+#define SF_GAPS_KEEP 1
+#define SF_GAPS_ERROR 2
+
+/* Caps of a frequency's components (a century). */
+#define SF_MAX_FREQ_MONTHS 1200
+#define SF_MAX_FREQ_DAYS 36525
+#define SF_MAX_FREQ_MICROS (INT64_C(86400000000) * SF_MAX_FREQ_DAYS)
+/* PostgreSQL's timestamp range in microseconds from 2000-01-01 */
+#define SF_MIN_TIMESTAMP (-INT64_C(211813488000000000))
+#define SF_END_TIMESTAMP INT64_C(9223371331200000000)
+#define SF_USECS_PER_DAY INT64_C(86400000000)
+
+/*
+ * The time fields of a time-aware model: all zero for one trained without
+ * timestamps.  The frequency is an interval (months, days, microseconds,
+ * each >= 0, not all 0; a date's has no microseconds).  `last` is the
+ * training series' last timestamp in microseconds from 2000-01-01 (for a
+ * frequency of days or longer, its civil local time read as UTC, so that
+ * the same daily series in two time zones gives the same bytes; a date's
+ * is a whole number of days).
+ */
+typedef struct sf_time
+{
+	int			kind;			/* SF_TIME_* */
+	int			gaps;			/* SF_GAPS_* */
+	int32_t		months;
+	int32_t		days;
+	int64_t		micros;
+	int64_t		last;
+} sf_time;
+
 typedef struct sf_blob
 {
 	sf_model	model;			/* params point into caller memory */
+	sf_time		time;
 	int			n_tail;			/* last values of the training series */
 	int			tail_phase;		/* seasonal phase of tail[0] */
 	const double *tail;
@@ -305,6 +458,7 @@ typedef struct sf_blob
 	const char *meta;
 } sf_blob;
 
+extern int	sf_encode_version(const sf_blob *blob);	/* 2 or 3 */
 extern size_t sf_encode_bytes(const sf_blob *blob);
 extern void sf_encode(const sf_blob *blob, unsigned char *out);
 extern const char *sf_decode_check(const unsigned char *buf, size_t len,
@@ -342,6 +496,43 @@ extern size_t sf_export_json_bytes(const sf_arch *arch, int n_members,
 								   size_t extra_len);
 extern size_t sf_export_json(const sf_model *model, const char *extra,
 							 char *out, size_t cap);
+
+/*
+ * sf_calendar.c: calendar parts as exog columns.  The glue converts each
+ * step's timestamp to civil fields in the right time zone; sf_calendar_row
+ * writes the sf_calendar_width(parts) features of the parts requested, in
+ * the order of the bits below (SF_EINVAL for fields out of range).
+ * sf_calendar_part_name names one part (a single bit), _from_name finds it
+ * (case-insensitively; 0 when unknown).
+ */
+#define SF_CAL_HOUR_OF_DAY 0x01u
+#define SF_CAL_DAY_OF_WEEK 0x02u
+#define SF_CAL_DAY_OF_MONTH 0x04u
+#define SF_CAL_DAY_OF_YEAR 0x08u
+#define SF_CAL_WEEK_OF_YEAR 0x10u
+#define SF_CAL_MONTH_OF_YEAR 0x20u
+#define SF_CAL_WEEKEND 0x40u
+#define SF_CAL_PARTS 7			/* bits defined */
+#define SF_CAL_ALL 0x7Fu
+#define SF_CAL_MAX_WIDTH 32		/* sf_calendar_width(SF_CAL_ALL) at most */
+
+typedef struct sf_civil
+{
+	int			year;			/* 1 .. 9999 (proleptic Gregorian) */
+	int			month;			/* 1 .. 12 */
+	int			day;			/* day of month, 1 .. 31 */
+	int			wday;			/* day of week, 0 = Sunday .. 6 */
+	int			yday;			/* day of year, 1 .. 366 */
+	int			hour;			/* 0 .. 23 */
+	int			minute;			/* 0 .. 59 */
+	double		second;			/* [0, 61) */
+} sf_civil;
+
+extern int	sf_calendar_width(uint32_t parts);	/* -1 for unknown bits */
+extern int	sf_calendar_row(uint32_t parts, const sf_civil *fields,
+							double *out);
+extern const char *sf_calendar_part_name(uint32_t part);
+extern uint32_t sf_calendar_part_from_name(const char *name);
 
 /* sf_adam.c */
 typedef struct sf_adam

@@ -200,7 +200,7 @@ typedef struct sf_net
 	int			loss;			/* SF_LOSS_*, of sf_net_loss and backward */
 	const sf_hooks *hooks;		/* cancellation checks, may be NULL */
 	sf_real    *tparams;		/* params with every matrix transposed */
-	sf_real    *x0;				/* [T][B] scaled inputs */
+	sf_real    *x0;				/* [T][B][inputs] scaled inputs */
 	sf_real    *y;				/* [B] scaled targets */
 	sf_layer_buf L[SF_MAX_LAYERS];
 	sf_real    *hdrop;			/* [B][H] head input after dropout */

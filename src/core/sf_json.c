@@ -1489,7 +1489,9 @@ sf_export_json(const sf_model *model, const char *extra, char *out, size_t cap)
 	size_t		n_params = sf_param_count(a);
 	Writer		w = {out, cap, 0, 0};
 
-	if (cap == 0 || sf_arch_check(a) != SF_OK ||
+	/* the interchange JSON has no place for exog columns yet */
+	if (cap == 0 || sf_arch_check(a) != SF_OK || sf_arch_inputs(a) > 1 ||
+		model->n_exog != 0 || model->calendar != 0 ||
 		model->n_members < 1 || model->n_members > SF_MAX_MEMBERS)
 		return 0;
 	Put(&w, "{\"format\": %d, \"kind\": \"%s\", \"window\": %d, \"hidden\": %d, "

@@ -57,7 +57,93 @@ sf_arch_check(const sf_arch *a)
 	for (int j = 0; j < a->n_head; j++)
 		if (a->head[j] < 1 || a->head[j] > SF_MAX_HEAD_SIZE)
 			return SF_EINVAL;
+	if (a->inputs < 0 || a->inputs > SF_MAX_INPUTS)
+		return SF_EINVAL;
 	return SF_OK;
+}
+
+/*
+ * Covariate columns first, then exactly the calendar parts' columns, each
+ * with a finite shift and a finite positive scale (a calendar column's 0
+ * and 1), and one input per column besides the value.
+ */
+int
+sf_exog_check(const sf_model *m)
+{
+	int			n_cal = sf_calendar_width(m->calendar);
+
+	if (m->n_exog < 0 || m->n_exog > SF_MAX_EXOG ||
+		sf_arch_inputs(&m->arch) != 1 + m->n_exog)
+		return SF_EINVAL;
+	if (n_cal < 0 || n_cal > m->n_exog)
+		return SF_EINVAL;
+	for (int j = 0; j < m->n_exog; j++)
+	{
+		const sf_exog *e = &m->exog[j];
+		int			want = j < m->n_exog - n_cal ? SF_EXOG_COVARIATE : SF_EXOG_CALENDAR;
+
+		if (e->kind != want)
+			return SF_EINVAL;
+		if (!isfinite(e->shift) || !isfinite(e->scale) || !(e->scale > 0))
+			return SF_EINVAL;
+		if (want == SF_EXOG_CALENDAR && (e->shift != 0 || e->scale != 1))
+			return SF_EINVAL;
+	}
+	return SF_OK;
+}
+
+/*
+ * Mean and standard deviation of each covariate over rows [0, n_rows), in
+ * two passes (the mean first) so that a column far from zero keeps its
+ * digits; a column constant there gets scale 1 and so feeds zeros.
+ */
+int
+sf_exog_fit(sf_model *m, const double *exog, int n_rows)
+{
+	int			E = m->n_exog;
+
+	if (E > 0 && n_rows < 1)
+		return SF_EINVAL;
+	for (int j = 0; j < E; j++)
+	{
+		sf_exog    *e = &m->exog[j];
+		double		mean = 0,
+					ss = 0,
+					sd;
+
+		e->shift = 0;
+		e->scale = 1;
+		if (e->kind != SF_EXOG_COVARIATE)
+			continue;
+		for (int i = 0; i < n_rows; i++)
+		{
+			double		x = exog[(size_t) i * E + j];
+
+			if (!isfinite(x))
+				return SF_ENONFINITE;
+			mean += x;
+		}
+		mean /= n_rows;
+		for (int i = 0; i < n_rows; i++)
+		{
+			double		d = exog[(size_t) i * E + j] - mean;
+
+			ss += d * d;
+		}
+		sd = sqrt(ss / n_rows);
+		if (!isfinite(mean) || !isfinite(sd))
+			return SF_ENONFINITE;
+		e->shift = mean;
+		if (sd > 1e-12 * fmax(fabs(mean), 1e-300))
+			e->scale = sd;
+	}
+	return SF_OK;
+}
+
+double
+sf_exog_in(const sf_model *m, int column, double x)
+{
+	return (x - m->exog[column].shift) / m->exog[column].scale;
 }
 
 static void
@@ -90,7 +176,7 @@ sf_tensors(const sf_arch *a, sf_tensor *out)
 
 	for (int l = 0; l < a->layers; l++)
 	{
-		int			in = l == 0 ? 1 : a->hidden;
+		int			in = l == 0 ? sf_arch_inputs(a) : a->hidden;
 
 		snprintf(name, sizeof(name), "rnn.weight_ih_l%d", l);
 		AddTensor(out, &n, &off, name, gh, in);
@@ -201,8 +287,10 @@ InferChunk(const sf_arch *arch, int batch)
 }
 
 /*
- * Inference buffers: the network's, every member's transposed weights, and
- * the windows of the origins in the transform's units, row by row.
+ * Inference buffers: the network's, every member's transposed weights, the
+ * windows of the origins in the transform's units, row by row, and for a
+ * model with exog columns each window's exog rows: erow[b] is the raw row
+ * fed to window step 0, step s reading erow[b] + s * n_exog (NULL: zeros).
  */
 typedef struct InferWork
 {
@@ -211,6 +299,7 @@ typedef struct InferWork
 	sf_real    *tparams;		/* [n_members][n_params] */
 	double	   *z;				/* [chunk][window] */
 	double	   *next;			/* [chunk] */
+	const double **erow;		/* [chunk] */
 } InferWork;
 
 static void
@@ -222,6 +311,7 @@ LayoutInfer(InferWork *iw, const sf_arch *arch, int n_members, int batch,
 	iw->tparams = SF_TAKE(ws, (size_t) n_members * sf_param_count(arch));
 	iw->z = sf_ws_take(ws, (size_t) iw->chunk * arch->window, sizeof(double));
 	iw->next = sf_ws_take(ws, (size_t) iw->chunk, sizeof(double));
+	iw->erow = sf_ws_take(ws, (size_t) iw->chunk, sizeof(const double *));
 }
 
 size_t
@@ -252,14 +342,16 @@ AttachInfer(InferWork *iw, const sf_model *model, int batch, void *work,
 }
 
 /*
- * One step for B windows held in iw->z: each window measured from its own
- * level, every member run, their outputs averaged, and the predicted next
- * values written to iw->next in the transform's units.
+ * One step for B windows held in iw->z (and iw->erow): each window measured
+ * from its own level, every member run, their outputs averaged, and the
+ * predicted next values written to iw->next in the transform's units.
  */
 static void
 InferStep(InferWork *iw, const sf_model *model, int B)
 {
-	int			T = model->arch.window;
+	int			T = model->arch.window,
+				I = sf_arch_inputs(&model->arch),
+				E = model->n_exog;
 	size_t		n_params = sf_param_count(&model->arch);
 	double		scale = model->prep.scale;
 	sf_net	   *net = &iw->net;
@@ -267,10 +359,18 @@ InferStep(InferWork *iw, const sf_model *model, int B)
 	for (int b = 0; b < B; b++)
 	{
 		const double *z = iw->z + (size_t) b * T;
+		const double *er = iw->erow[b];
 		double		level = sf_prep_level(model, z, T);
 
 		for (int t = 0; t < T; t++)
-			net->x0[t * B + b] = (sf_real) ((z[t] - level) / scale);
+		{
+			sf_real    *x = net->x0 + ((size_t) t * B + b) * I;
+
+			x[0] = (sf_real) ((z[t] - level) / scale);
+			for (int j = 0; j + 1 < I; j++)
+				x[1 + j] = er && j < E ?
+					(sf_real) sf_exog_in(model, j, er[(size_t) t * E + j]) : 0;
+		}
 		iw->next[b] = 0;
 	}
 	for (int k = 0; k < model->n_members; k++)
@@ -289,29 +389,44 @@ InferStep(InferWork *iw, const sf_model *model, int B)
 	}
 }
 
-/* Load B consecutive windows, the first at series[first], into iw->z. */
+/*
+ * Load B consecutive windows, the first at series[first], into iw->z, and
+ * point their exog rows at those aligned with series (the row after each
+ * window step's value), or at nothing.
+ */
 static void
 LoadWindows(InferWork *iw, const sf_model *model, const double *series,
-			int64_t phase, int first, int B)
+			const double *exog, int64_t phase, int first, int B)
 {
 	int			T = model->arch.window;
 
 	for (int b = 0; b < B; b++)
+	{
 		for (int t = 0; t < T; t++)
 			iw->z[(size_t) b * T + t] =
 				sf_prep_in(model, series[first + b + t], phase + first + b + t);
+		iw->erow[b] = exog && model->n_exog > 0 ?
+			exog + (size_t) (first + b + 1) * model->n_exog : NULL;
+	}
 }
 
-/* Slide each of B windows by one, appending its predicted next value. */
+/*
+ * Slide each of B windows by one, appending its predicted next value; its
+ * exog rows slide along.
+ */
 static void
-SlideWindows(InferWork *iw, int T, int B)
+SlideWindows(InferWork *iw, const sf_model *model, int B)
 {
+	int			T = model->arch.window;
+
 	for (int b = 0; b < B; b++)
 	{
 		double	   *z = iw->z + (size_t) b * T;
 
 		memmove(z, z + 1, sizeof(double) * (T - 1));
 		z[T - 1] = iw->next[b];
+		if (iw->erow[b])
+			iw->erow[b] += model->n_exog;
 	}
 }
 
@@ -319,6 +434,15 @@ void
 sf_predict_windows(const sf_model *model, const double *series,
 				   int64_t phase, int n_windows, double *pred, void *work,
 				   const sf_hooks *hooks)
+{
+	sf_predict_windows_x(model, series, NULL, phase, n_windows, pred, work,
+						 hooks);
+}
+
+void
+sf_predict_windows_x(const sf_model *model, const double *series,
+					 const double *exog, int64_t phase, int n_windows,
+					 double *pred, void *work, const sf_hooks *hooks)
 {
 	int			T = model->arch.window;
 	InferWork	iw;
@@ -328,33 +452,43 @@ sf_predict_windows(const sf_model *model, const double *series,
 	{
 		int			B = n_windows - start < iw.chunk ? n_windows - start : iw.chunk;
 
-		LoadWindows(&iw, model, series, phase, start, B);
+		LoadWindows(&iw, model, series, exog, phase, start, B);
 		InferStep(&iw, model, B);
 		for (int b = 0; b < B; b++)
 			pred[start + b] = sf_prep_out(model, iw.next[b], phase + start + b + T);
 	}
 }
 
-/*
- * Recursive multi-step forecast: each prediction becomes the newest input
- * of the next step, and the next window is measured from its new level.
- */
 void
 sf_forecast(const sf_model *model, const double *last_window, int64_t phase,
 			int horizon, double *out, void *work, const sf_hooks *hooks)
+{
+	sf_forecast_x(model, last_window, NULL, phase, horizon, out, work, hooks);
+}
+
+/*
+ * Recursive multi-step forecast: each prediction becomes the newest input
+ * of the next step, and the next window is measured from its new level.
+ * exog's first row is last_window[1]'s, the one window step 0 reads.
+ */
+void
+sf_forecast_x(const sf_model *model, const double *last_window,
+			  const double *exog, int64_t phase, int horizon, double *out,
+			  void *work, const sf_hooks *hooks)
 {
 	int			T = model->arch.window;
 	InferWork	iw;
 
 	AttachInfer(&iw, model, 1, work, hooks);
-	LoadWindows(&iw, model, last_window, phase, 0, 1);
+	LoadWindows(&iw, model, last_window, NULL, phase, 0, 1);
+	iw.erow[0] = exog && model->n_exog > 0 ? exog : NULL;
 	for (int h = 0; h < horizon; h++)
 	{
 		if (hooks && hooks->tick && (h & 63) == 0)
 			hooks->tick(hooks->ctx);
 		InferStep(&iw, model, 1);
 		out[h] = sf_prep_out(model, iw.next[0], phase + T + h);
-		SlideWindows(&iw, T, 1);
+		SlideWindows(&iw, model, 1);
 	}
 }
 
@@ -362,6 +496,16 @@ void
 sf_forecast_from(const sf_model *model, const double *series, int64_t phase,
 				 int first, int count, int horizon, double *out, void *work,
 				 const sf_hooks *hooks)
+{
+	sf_forecast_from_x(model, series, NULL, phase, first, count, horizon, out,
+					   work, hooks);
+}
+
+void
+sf_forecast_from_x(const sf_model *model, const double *series,
+				   const double *exog, int64_t phase, int first, int count,
+				   int horizon, double *out, void *work,
+				   const sf_hooks *hooks)
 {
 	int			T = model->arch.window;
 	InferWork	iw;
@@ -371,7 +515,7 @@ sf_forecast_from(const sf_model *model, const double *series, int64_t phase,
 	{
 		int			B = count - start < iw.chunk ? count - start : iw.chunk;
 
-		LoadWindows(&iw, model, series, phase, first + start, B);
+		LoadWindows(&iw, model, series, exog, phase, first + start, B);
 		for (int h = 0; h < horizon; h++)
 		{
 			if (hooks && hooks->tick)
@@ -380,7 +524,7 @@ sf_forecast_from(const sf_model *model, const double *series, int64_t phase,
 			for (int b = 0; b < B; b++)
 				out[(size_t) (start + b) * horizon + h] =
 					sf_prep_out(model, iw.next[b], phase + first + start + b + T + h);
-			SlideWindows(&iw, T, B);
+			SlideWindows(&iw, model, B);
 		}
 	}
 }

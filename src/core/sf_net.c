@@ -35,13 +35,13 @@ sf_net_layout(sf_net *net, const sf_arch *arch, int cap, int training,
 	net->training = training;
 	net->n_tensors = sf_tensors(arch, net->tensors);
 	net->tparams = SF_TAKE(ws, n_params);
-	net->x0 = SF_TAKE(ws, (size_t) T * cap);
+	net->x0 = SF_TAKE(ws, (size_t) T * cap * sf_arch_inputs(arch));
 	net->y = SF_TAKE(ws, cap);
 
 	for (int l = 0; l < arch->layers; l++)
 	{
 		sf_layer_buf *L = &net->L[l];
-		int			I = l == 0 ? 1 : H;
+		int			I = l == 0 ? sf_arch_inputs(arch) : H;
 
 		L->XW = SF_TAKE(ws, (size_t) T * cap * GH);
 		L->Hs = SF_TAKE(ws, (size_t) (T + 1) * cap * H);
@@ -155,7 +155,7 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 	for (int l = 0; l < arch->layers; l++)
 	{
 		sf_layer_buf *L = &net->L[l];
-		int			I = l == 0 ? 1 : H;
+		int			I = l == 0 ? sf_arch_inputs(arch) : H;
 		const sf_tensor *wih = &net->tensors[T_WIH(l)];
 		const sf_real *Wt_ih = net->tparams + wih->offset;
 		const sf_real *Wt_hh = net->tparams + net->tensors[T_WHH(l)].offset;
@@ -285,7 +285,7 @@ sf_net_backward(sf_net *net, const sf_real *params, int B, sf_real *grad)
 	for (int l = arch->layers - 1; l >= 0; l--)
 	{
 		sf_layer_buf *L = &net->L[l];
-		int			I = l == 0 ? 1 : H;
+		int			I = l == 0 ? sf_arch_inputs(arch) : H;
 		const sf_tensor *wih = &net->tensors[T_WIH(l)];
 		const sf_tensor *whh = &net->tensors[T_WHH(l)];
 		const sf_real *W_hh = params + whh->offset;

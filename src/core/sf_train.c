@@ -16,6 +16,7 @@ typedef struct TrainWork
 	sf_net		net;
 	const sf_model *model;		/* its transform gives each window's level */
 	double	   *z;				/* [n_values] in the transform's units */
+	sf_real    *xs;				/* [n_values][n_exog] scaled exog, or NULL */
 	void	   *prep_work;		/* for sf_prep_fit */
 	sf_real    *grad;
 	sf_real    *adam_m;
@@ -81,6 +82,8 @@ LayoutTrain(TrainWork *tw, const sf_arch *arch, const sf_train_opts *opts,
 
 	sf_net_layout(&tw->net, arch, opts->batch_size, 1, ws);
 	tw->z = sf_ws_take(ws, (size_t) n_values, sizeof(double));
+	tw->xs = sf_arch_inputs(arch) > 1 ?
+		SF_TAKE(ws, (size_t) n_values * (sf_arch_inputs(arch) - 1)) : NULL;
 	tw->prep_work = sf_ws_take(ws, sf_prep_fit_bytes(n_values), 1);
 	tw->grad = SF_TAKE(ws, n_params);
 	tw->adam_m = SF_TAKE(ws, n_params);
@@ -112,13 +115,16 @@ AttachTrain(TrainWork *tw, const sf_arch *arch, const sf_train_opts *opts,
 
 /*
  * Copy B windows starting at window `first` into the net's input buffers,
- * each with its target measured from the window's level (sf_prep.c).
+ * each with its target measured from the window's level (sf_prep.c), and
+ * at each window step the scaled exog row of the value after it.
  */
 static void
 LoadBatch(TrainWork *tw, int first, int B)
 {
 	sf_net	   *net = &tw->net;
-	int			T = net->arch->window;
+	int			T = net->arch->window,
+				I = sf_arch_inputs(net->arch),
+				E = I - 1;
 	const double *z = tw->z + first;
 	double		scale = tw->model->prep.scale;
 
@@ -127,7 +133,14 @@ LoadBatch(TrainWork *tw, int first, int B)
 		double		level = sf_prep_level(tw->model, z + b, T);
 
 		for (int t = 0; t < T; t++)
-			net->x0[t * B + b] = (sf_real) ((z[b + t] - level) / scale);
+		{
+			sf_real    *x = net->x0 + ((size_t) t * B + b) * I;
+
+			x[0] = (sf_real) ((z[b + t] - level) / scale);
+			if (E > 0)
+				memcpy(x + 1, tw->xs + (size_t) (first + b + t + 1) * E,
+					   sizeof(sf_real) * E);
+		}
 		net->y[b] = (sf_real) ((z[b + T] - level) / scale);
 	}
 }
@@ -287,7 +300,16 @@ sf_train(sf_model *model, const sf_train_opts *opts, const double *series,
 		 int n_values, void *work, sf_train_result *result,
 		 const sf_hooks *hooks)
 {
+	return sf_train_x(model, opts, series, n_values, NULL, work, result, hooks);
+}
+
+int
+sf_train_x(sf_model *model, const sf_train_opts *opts, const double *series,
+		   int n_values, const double *exog, void *work,
+		   sf_train_result *result, const sf_hooks *hooks)
+{
 	const sf_arch *arch = &model->arch;
+	int			E = model->n_exog;
 	size_t		n_params = sf_param_count(arch);
 	sf_split	split;
 	TrainWork	tw;
@@ -299,8 +321,16 @@ sf_train(sf_model *model, const sf_train_opts *opts, const double *series,
 		return SF_EINVAL;
 	if (n_values < 0 || n_values > SF_MAX_SERIES)
 		return SF_EINVAL;
+	if (E < 0 || E > SF_MAX_EXOG || sf_arch_inputs(arch) != 1 + E ||
+		(E > 0 && exog == NULL) ||
+		sf_calendar_width(model->calendar) < 0 ||
+		sf_calendar_width(model->calendar) > E)
+		return SF_EINVAL;
 	for (int i = 0; i < n_values; i++)
 		if (!isfinite(series[i]))
+			return SF_ENONFINITE;
+	for (size_t i = 0; i < (size_t) n_values * E; i++)
+		if (!isfinite(exog[i]))
 			return SF_ENONFINITE;
 	rc = sf_split_compute(n_values, arch->window, opts->test_fraction,
 						  opts->validation_fraction, &split);
@@ -315,9 +345,23 @@ sf_train(sf_model *model, const sf_train_opts *opts, const double *series,
 	rc = sf_prep_fit(model, &opts->prep, series, n_fit_inputs, tw.prep_work);
 	if (rc != SF_OK)
 		return rc;
+
+	/*
+	 * The exog scaling sees the rows of the non-test windows: their inputs'
+	 * rows 1 .. n_fit_inputs (row 0 with them, the training part's first).
+	 */
+	rc = sf_exog_fit(model, exog, n_fit_inputs + 1);
+	if (rc == SF_OK)
+		rc = sf_exog_check(model);
+	if (rc != SF_OK)
+		return rc;
 	tw.model = model;
 	for (int i = 0; i < n_values; i++)
 		tw.z[i] = sf_prep_in(model, series[i], i);
+	for (int i = 0; i < n_values; i++)
+		for (int j = 0; j < E; j++)
+			tw.xs[(size_t) i * E + j] =
+				(sf_real) sf_exog_in(model, j, exog[(size_t) i * E + j]);
 
 	for (int e = 0; e < opts->epochs; e++)
 	{
@@ -394,7 +438,8 @@ sf_batch_loss_as(const sf_model *model, int loss_kind, const sf_real *x,
 				 void *work)
 {
 	const sf_arch *arch = &model->arch;
-	int			T = arch->window;
+	int			T = arch->window,
+				I = sf_arch_inputs(arch);
 	sf_net		net;
 	sf_ws		ws = sf_ws_over(work);
 	double		loss;
@@ -405,7 +450,9 @@ sf_batch_loss_as(const sf_model *model, int loss_kind, const sf_real *x,
 	for (int b = 0; b < batch; b++)
 	{
 		for (int t = 0; t < T; t++)
-			net.x0[t * batch + b] = x[(size_t) b * T + t];
+			for (int i = 0; i < I; i++)
+				net.x0[((size_t) t * batch + b) * I + i] =
+					x[((size_t) b * T + t) * I + i];
 		net.y[b] = y[b];
 	}
 	sf_net_forward(&net, model->params, batch, 0.0, NULL);

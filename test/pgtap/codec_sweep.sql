@@ -7,6 +7,10 @@
 -- name and the per-backend model cache.  Every call must return a result or
 -- raise a data exception (SQLSTATE class 22); the backend and the postmaster
 -- must be the same at the end.  Deterministic (setseed), a few seconds.
+-- Format 3 (FORMAT.md) is swept through two models crafted from the GRU
+-- one: one with time fields only, one with two covariates and the weekend
+-- calendar column (its new input weights zero, so that it still forecasts
+-- the GRU model's numbers).
 -- (The metadata section itself is swept by fuzz/meta_sweep.sql.)
 \set ON_ERROR_STOP 1
 \set QUIET 1
@@ -20,7 +24,7 @@ CREATE EXTENSION IF NOT EXISTS seqforecast;
 SELECT pg_backend_pid() AS pid_before, pg_postmaster_start_time() AS start_before \gset
 
 BEGIN;
-SELECT plan(18);
+SELECT plan(22);
 SET LOCAL client_min_messages = warning;
 
 CREATE TEMP TABLE cs_data AS
@@ -39,6 +43,59 @@ GROUP BY k.kind;
 
 \ir include/model_bytes.sql
 
+CREATE FUNCTION pg_temp.u32hex(v bigint) RETURNS text
+LANGUAGE sql AS $$ SELECT encode(pg_temp.set_u32('\x00000000'::bytea, 0, v), 'hex') $$;
+
+-- A format-2 model m as format 3: its ext section followed by the format-3
+-- block (n_cov covariates with shift 0 and scale 2, then the weekend
+-- calendar column when weekend, time kind tkind with a daily frequency),
+-- and each member's weight_ih_l0 widened with zero columns.
+CREATE FUNCTION pg_temp.to_v3(m bytea, n_cov int, weekend bool, tkind int) RETURNS bytea
+LANGUAGE plpgsql AS $$
+DECLARE
+    ext int := pg_temp.get_u32(m, 100);
+    members int := pg_temp.get_u32(m, 104);
+    n_params int := pg_temp.get_u32(m, 84);
+    per int := n_params / members;
+    gh int := (ARRAY[1, 4, 3])[pg_temp.get_u32(m, 16) + 1] * pg_temp.get_u32(m, 24);
+    e int := n_cov + weekend::int;
+    params_at int := 104 + ext;
+    block text;
+    weights bytea := ''::bytea;
+    member bytea;
+    out bytea;
+BEGIN
+    block := pg_temp.u32hex(1 + e) || pg_temp.u32hex(e) || pg_temp.u32hex(CASE WHEN weekend THEN 64 ELSE 0 END)
+          || pg_temp.u32hex(tkind) || pg_temp.u32hex(0) || pg_temp.u32hex(0)
+          || pg_temp.u32hex(CASE WHEN tkind > 0 THEN 1 ELSE 0 END) || pg_temp.u32hex(0)
+          || repeat('00', 24);
+    FOR j IN 1 .. n_cov LOOP
+        block := block || pg_temp.u32hex(0) || pg_temp.u32hex(0) || repeat('00', 8) || '0000000000000040';
+    END LOOP;
+    IF weekend THEN
+        block := block || pg_temp.u32hex(1) || pg_temp.u32hex(0) || repeat('00', 8) || '000000000000f03f';
+    END IF;
+    FOR k IN 0 .. members - 1 LOOP
+        member := substring(m FROM params_at + 1 + 4 * k * per FOR 4 * per);
+        FOR r IN 0 .. gh - 1 LOOP
+            weights := weights || substring(member FROM 4 * r + 1 FOR 4) || decode(repeat('00', 4 * e), 'hex');
+        END LOOP;
+        weights := weights || substring(member FROM 4 * gh + 1);
+    END LOOP;
+    out := substring(m FROM 1 FOR params_at) || decode(block, 'hex') || weights
+        || substring(m FROM params_at + 4 * n_params + 1);
+    out := set_byte(out, 4, 3);
+    out := pg_temp.set_u32(out, 100, ext + 56 + 24 * e);
+    out := pg_temp.set_u32(out, 84, n_params + members * gh * e);
+    RETURN pg_temp.reseal(out);
+END
+$$;
+
+INSERT INTO cs_models
+SELECT 'gru-v3-time', pg_temp.to_v3(model, 0, false, 1) FROM cs_models WHERE kind = 'gru'
+UNION ALL
+SELECT 'gru-v3-exog', pg_temp.to_v3(model, 2, true, 3) FROM cs_models WHERE kind = 'gru';
+
 CREATE FUNCTION pg_temp.rand_int(lo int, hi int) RETURNS int
 LANGUAGE sql AS $$ SELECT lo + floor(random() * (hi - lo + 1))::int $$;
 
@@ -56,6 +113,8 @@ DECLARE
     b bytea := m;
     pos int;
     offsets int[] := ARRAY[4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 64, 84, 88, 92, 96, 100];
+    -- format 3's block: after the 48 fixed bytes and the seasonal indices
+    v3_at int := 104 + 48 + 8 * pg_temp.get_u32(m, 112);
     huge bigint[] := ARRAY[4294967295, 2147483647, 2147483648, 0, 1, 3, 4096, 4097, 1024, 1025,
                            16777216, 16777217, n, n - 4, 4 * n];
     patterns bigint[] := ARRAY[2143289344, 2139095040, 4286578688, 2147483648, 2139095039, 1, 4294967295];
@@ -72,8 +131,12 @@ BEGIN
     WHEN 3 THEN                                 -- truncation, re-sealed
         b := pg_temp.reseal(substring(b FROM 1 FOR pg_temp.rand_int(12, n - 1)));
     WHEN 4 THEN                                 -- a header field set to an edge value
-        b := pg_temp.set_u32(b, offsets[pg_temp.rand_int(1, array_length(offsets, 1))],
-                             huge[pg_temp.rand_int(1, array_length(huge, 1))]);
+        IF get_byte(m, 4) = 3 AND random() < 0.5 THEN  -- or one of format 3's block
+            pos := v3_at + 4 * pg_temp.rand_int(0, 13 + 6 * pg_temp.get_u32(m, v3_at + 4)::int);
+        ELSE
+            pos := offsets[pg_temp.rand_int(1, array_length(offsets, 1))];
+        END IF;
+        b := pg_temp.set_u32(b, pos, huge[pg_temp.rand_int(1, array_length(huge, 1))]);
         IF random() < 0.75 THEN b := pg_temp.reseal(b); END IF;
     WHEN 5 THEN                                 -- a weight poisoned: NaN, inf, -0, max, denormal
         b := pg_temp.set_u32(b, 104 + 4 * pg_temp.rand_int(0, 9),
@@ -190,24 +253,44 @@ END
 $$;
 
 -- The CRC and the re-sealing agree with the codec: an intact model re-seals to itself.
-SELECT is((SELECT count(*) FROM cs_models WHERE pg_temp.reseal(model) = model), 3::bigint,
+SELECT is((SELECT count(*) FROM cs_models WHERE pg_temp.reseal(model) = model), 5::bigint,
           'the test''s CRC-32C agrees with the codec''s');
+SELECT is((SELECT string_agg(kind || ' ' || get_byte(model, 4), ', ' ORDER BY kind) FROM cs_models),
+          'gru 2, gru-v3-exog 3, gru-v3-time 3, lstm 2, rnn 2', 'models without exog or time are format 2; the crafted ones 3');
+-- The crafted format-3 models decode; zero weights on the new inputs and
+-- time fields change no forecast (the core reads the widened weight_ih_l0).
+SELECT is(ARRAY(SELECT forecast FROM seq_forecast((SELECT model FROM cs_models WHERE kind = 'gru-v3-time'), 4)),
+          ARRAY(SELECT forecast FROM seq_forecast((SELECT model FROM cs_models WHERE kind = 'gru'), 4)),
+          'format 3 with time fields: the same forecasts');
+SELECT is(ARRAY(SELECT forecast FROM seq_forecast((SELECT model FROM cs_models WHERE kind = 'gru-v3-exog'), 4,
+                                                  (SELECT a FROM cs_series))),
+          ARRAY(SELECT forecast FROM seq_forecast((SELECT model FROM cs_models WHERE kind = 'gru'), 4,
+                                                  (SELECT a FROM cs_series))),
+          'format 3 with exog columns of zero weights: the same forecasts');
+SELECT throws_ok($$SELECT seq_model_export((SELECT model FROM cs_models WHERE kind = 'gru-v3-exog'))$$,
+                 '0A000', 'cannot export a model with 4 inputs per time step',
+                 'a model with exog columns is not exported (yet)');
 
 SELECT setseed(0.42);
 SELECT pg_temp.sweep('rnn', 3000);
 SELECT pg_temp.sweep('lstm', 3000);
 SELECT pg_temp.sweep('gru', 3000);
+SELECT pg_temp.sweep('gru-v3-time', 1500);
+SELECT pg_temp.sweep('gru-v3-exog', 1500);
 SELECT pg_temp.sweep_stored('rnn', 300);
 SELECT pg_temp.sweep_stored('lstm', 300);
 SELECT pg_temp.sweep_stored('gru', 300);
+SELECT pg_temp.sweep_stored('gru-v3-exog', 150);
 
 SELECT is((SELECT count(*) FROM cs_outcome),
-          29250 + 1800 + 2 * (SELECT count(*) FROM cs_outcome WHERE fn = 'stored save' AND state = 'ok'),
-          '9900 mutations: 29250 calls on the bytes, 1800 stored, two calls per model stored');
-SELECT is((SELECT count(*) FROM cs_outcome WHERE state <> 'ok' AND state NOT LIKE '22%' AND fn <> 'stored insert'), 0::bigint,
-          'every error is a data exception (class 22)');
+          39000 + 2100 + 2 * (SELECT count(*) FROM cs_outcome WHERE fn = 'stored save' AND state = 'ok'),
+          '13050 mutations: 39000 calls on the bytes, 2100 stored, two calls per model stored');
+SELECT is((SELECT count(*) FROM cs_outcome WHERE state <> 'ok' AND state NOT LIKE '22%' AND fn <> 'stored insert'
+           AND NOT (fn = 'export' AND state = '0A000' AND kind = 'gru-v3-exog')), 0::bigint,
+          'every error is a data exception (class 22), but the export of a model with exog columns');
 SELECT is((SELECT string_agg(DISTINCT fn || ' ' || state || ': ' || message, '; ')
-           FROM cs_outcome WHERE state <> 'ok' AND state NOT LIKE '22%' AND fn <> 'stored insert'), NULL,
+           FROM cs_outcome WHERE state <> 'ok' AND state NOT LIKE '22%' AND fn <> 'stored insert'
+           AND NOT (fn = 'export' AND state = '0A000' AND kind = 'gru-v3-exog')), NULL,
           'no error of another class (listed here if any)');
 SELECT is((SELECT string_agg(DISTINCT state, ', ' ORDER BY state) FROM cs_outcome WHERE fn = 'stored insert'),
           '22P03, 23514', 'a direct INSERT of a mutation with columns not its own is always refused: 22P03 or 23514');

@@ -9,6 +9,9 @@ after the last), the outputs after the 10 steps.  This script loads the same
 weights into the PyTorch module the interchange format names (load_state_dict
 with strict=True, which checks every name and shape), redoes the computation
 in float32 with torch.optim.Adam, and requires agreement to a relative 1e-4.
+The same runs with input_size 3 (INPUTS: the value and two covariates per
+time step, weight_ih_l0 of shape [G*hidden, 3]) check the core's networks
+with exog columns.
 
 Each check prints one TAP-like line ("ok - ..." or "not ok - ..."); the last
 line is "N passed, N failed"; the exit status is 1 on any failure.  The
@@ -34,6 +37,7 @@ DRIVER = BUILD / 'sf_agree'
 
 KINDS = ('rnn', 'lstm', 'gru')
 LAYERS = (1, 2)
+INPUTS = (1, 3)
 # 42 is the product's default seed.  7 stays as a regression seed: its
 # two-layer RNN run is the one where Adam's constants rounded in float (1 -
 # (float)0.999 instead of torch's float(1 - 0.999)) pushed the outputs after 10
@@ -66,9 +70,11 @@ def build_driver():
     return DRIVER
 
 
-def run_driver(driver, kind, layers, seed):
-    r = subprocess.run([str(driver), kind, str(layers), str(seed)],
-                       capture_output=True, text=True, timeout=60)
+def run_driver(driver, kind, layers, seed, inputs=1):
+    args = [str(driver), kind, str(layers), str(seed)]
+    if inputs != 1:
+        args += ['32', '9', '16,8', str(inputs)]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise RuntimeError(f'driver exited with {r.returncode}: {r.stderr.strip()}')
     return json.loads(r.stdout)
@@ -79,14 +85,14 @@ def make_module(torch, spec):
     cls = {'rnn': nn.RNN, 'lstm': nn.LSTM, 'gru': nn.GRU}[spec['kind']]
     sizes = [spec['hidden']] + list(spec['head'])
     return nn.ModuleDict({
-        'rnn': cls(1, spec['hidden'], spec['layers'], batch_first=True),
+        'rnn': cls(spec.get('inputs', 1), spec['hidden'], spec['layers'], batch_first=True),
         'head': nn.ModuleList([nn.Linear(a, b) for a, b in zip(sizes, sizes[1:])]),
         'out': nn.Linear(sizes[-1], 1),
     })
 
 
 def forward(torch, model, x):
-    out, _ = model['rnn'](x.unsqueeze(-1))
+    out, _ = model['rnn'](x.unsqueeze(-1) if x.dim() == 2 else x)
     h = out[:, -1, :]
     for lin in model['head']:
         h = torch.relu(lin(h))
@@ -179,18 +185,18 @@ def split(spec, flat):
     return out
 
 
-def agree(torch, np, rep, driver, kind, layers, seed):
-    tag = f'{kind} layers={layers} seed={seed}'
+def agree(torch, np, rep, driver, kind, layers, seed, inputs=1):
+    tag = f'{kind} layers={layers} seed={seed}' + (f' inputs={inputs}' if inputs != 1 else '')
     try:
-        spec = run_driver(driver, kind, layers, seed)
+        spec = run_driver(driver, kind, layers, seed, inputs)
     except Exception as e:  # noqa: BLE001 - any driver failure is a test failure
         rep.check(False, f'{tag} driver: {e}')
         return
 
     # The interchange object: header fields, tensor names in state_dict order.
     model = make_module(torch, spec)
-    want = {'kind': kind, 'window': 9, 'hidden': 32, 'layers': layers, 'head': [16, 8],
-            'scaler': {'min': 0, 'max': 1}}
+    want = {'kind': kind, 'window': 9, 'hidden': 32, 'layers': layers, 'inputs': inputs,
+            'head': [16, 8], 'scaler': {'min': 0, 'max': 1}}
     bad = [k for k, v in want.items() if spec.get(k) != v]
     names = list(spec['tensors'])
     order = list(model.state_dict())
@@ -278,7 +284,8 @@ def main():
         for seed in SEEDS:
             for kind in KINDS:
                 for layers in LAYERS:
-                    agree(torch, np, rep, driver, kind, layers, seed)
+                    for inputs in INPUTS:
+                        agree(torch, np, rep, driver, kind, layers, seed, inputs)
     print(f'{rep.passed} passed, {rep.failed} failed')
     return 1 if rep.failed else 0
 

@@ -10,8 +10,12 @@
  * with (the initial outputs, the losses before each step, the outputs after
  * the last step) is printed as one JSON object on stdout.  agree.py reads it.
  *
- * Usage: sf_agree KIND LAYERS SEED [HIDDEN [WINDOW [HEAD]]]
- * where HEAD is a comma-separated list of head sizes ("16,8"; "-" for none).
+ * Usage: sf_agree KIND LAYERS SEED [HIDDEN [WINDOW [HEAD [INPUTS]]]]
+ * where HEAD is a comma-separated list of head sizes ("16,8"; "-" for none)
+ * and INPUTS the inputs per time step (default 1): beyond the value, each
+ * window step carries INPUTS - 1 covariates of the step after it, as the
+ * core's training windows do (sf_core.h, sf_exog).  With INPUTS > 1 every
+ * window is printed as [window][inputs].
  *
  * The driver builds with the float core (the default) or with
  * -DSF_REAL=double; floats are printed with enough digits to round-trip.
@@ -116,6 +120,25 @@ PrintReals(const sf_real *a, size_t n)
 	putchar(']');
 }
 
+/* One window: flat with one input, else one row of inputs per step. */
+static void
+PrintWindow(const sf_real *a, int window, int inputs)
+{
+	if (inputs == 1)
+	{
+		PrintReals(a, (size_t) window);
+		return;
+	}
+	putchar('[');
+	for (int t = 0; t < window; t++)
+	{
+		if (t)
+			putchar(',');
+		PrintReals(a + (size_t) t * inputs, (size_t) inputs);
+	}
+	putchar(']');
+}
+
 static void
 PrintDoubles(const double *a, size_t n)
 {
@@ -137,8 +160,9 @@ PrintModel(const sf_model *m)
 	sf_tensor  *t = Alloc(SF_MAX_TENSORS * sizeof(sf_tensor));
 	int			nt = sf_tensors(a, t);
 
-	printf("\"kind\":\"%s\",\"window\":%d,\"hidden\":%d,\"layers\":%d,\"head\":[",
-		   sf_kind_name(a->kind), a->window, a->hidden, a->layers);
+	printf("\"kind\":\"%s\",\"window\":%d,\"hidden\":%d,\"layers\":%d,\"inputs\":%d,\"head\":[",
+		   sf_kind_name(a->kind), a->window, a->hidden, a->layers,
+		   sf_arch_inputs(a));
 	for (int i = 0; i < a->n_head; i++)
 		printf("%s%d", i ? "," : "", a->head[i]);
 	printf("],\"scaler\":{\"min\":%.17g,\"max\":%.17g},\"tensors\":{",
@@ -177,9 +201,11 @@ main(int argc, char **argv)
 			   *av;
 	double		losses[N_STEPS + 1];
 	void	   *work;
+	int			I;
+	size_t		TI;
 
-	if (argc < 4 || argc > 7)
-		Die("usage: sf_agree KIND LAYERS SEED [HIDDEN [WINDOW [HEAD]]]");
+	if (argc < 4 || argc > 8)
+		Die("usage: sf_agree KIND LAYERS SEED [HIDDEN [WINDOW [HEAD [INPUTS]]]]");
 
 	memset(&arch, 0, sizeof(arch));
 	kind = sf_kind_from_name(argv[1]);
@@ -209,26 +235,39 @@ main(int argc, char **argv)
 		arch.head[0] = 16;
 		arch.head[1] = 8;
 	}
+	arch.inputs = argc > 7 ? ParseInt(argv[7], "inputs", 1, SF_MAX_INPUTS) : 1;
 	if (sf_arch_check(&arch) != SF_OK)
 		Die("sf_arch_check refused the architecture");
+	I = arch.inputs;
+	TI = (size_t) arch.window * I;
 
 	np = sf_param_count(&arch);
+	memset(&m, 0, sizeof(m));
 	m.arch = arch;
 	m.scale_min = 0.0;
 	m.scale_max = 1.0;
 	m.params = Alloc(np * sizeof(sf_real));
 	sf_model_init(&m, seed);
 
-	/* Ten batches of 32 consecutive windows, in time order. */
+	/*
+	 * Ten batches of 32 consecutive windows, in time order; covariate i is
+	 * another such series from a seed of its own, read one step ahead.
+	 */
 	nser = N_BATCHES * BATCH + arch.window;
-	series = Alloc((size_t) nser * sizeof(double));
-	MakeSeries(series, nser, seed);
-	x = Alloc((size_t) N_BATCHES * BATCH * arch.window * sizeof(sf_real));
+	series = Alloc((size_t) nser * I * sizeof(double));
+	for (int i = 0; i < I; i++)
+		MakeSeries(series + (size_t) i * nser, nser, seed + (uint64_t) i * 1000);
+	x = Alloc((size_t) N_BATCHES * BATCH * TI * sizeof(sf_real));
 	y = Alloc((size_t) N_BATCHES * BATCH * sizeof(sf_real));
 	for (int w = 0; w < N_BATCHES * BATCH; w++)
 	{
 		for (int j = 0; j < arch.window; j++)
-			x[(size_t) w * arch.window + j] = (sf_real) series[w + j];
+		{
+			x[(size_t) w * TI + (size_t) j * I] = (sf_real) series[w + j];
+			for (int i = 1; i < I; i++)
+				x[(size_t) w * TI + (size_t) j * I + i] =
+					(sf_real) series[(size_t) i * nser + w + j + 1];
+		}
 		y[w] = (sf_real) series[w + arch.window];
 	}
 
@@ -246,14 +285,14 @@ main(int argc, char **argv)
 	printf(",\"lr\":%.17g,\"batch_size\":%d,\"batches\":[", LEARNING_RATE, BATCH);
 	for (int b = 0; b < N_BATCHES; b++)
 	{
-		const sf_real *bx = x + (size_t) b * BATCH * arch.window;
+		const sf_real *bx = x + (size_t) b * BATCH * TI;
 
 		printf("%s{\"x\":[", b ? "," : "");
 		for (int i = 0; i < BATCH; i++)
 		{
 			if (i)
 				putchar(',');
-			PrintReals(bx + (size_t) i * arch.window, arch.window);
+			PrintWindow(bx + (size_t) i * TI, arch.window, I);
 		}
 		printf("],\"y\":");
 		PrintReals(y + (size_t) b * BATCH, BATCH);
@@ -270,7 +309,7 @@ main(int argc, char **argv)
 	for (int k = 0; k <= N_STEPS; k++)
 	{
 		int			b = k % N_BATCHES;
-		const sf_real *bx = x + (size_t) b * BATCH * arch.window;
+		const sf_real *bx = x + (size_t) b * BATCH * TI;
 		const sf_real *by = y + (size_t) b * BATCH;
 
 		if (k == N_STEPS)

@@ -16,5 +16,6 @@ main(void)
 	test_adam();
 	test_train();
 	test_citus();
+	test_exog();
 	return unit_summary();
 }

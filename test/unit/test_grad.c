@@ -27,6 +27,7 @@ typedef struct grad_config
 	int			n_head;
 	int			head[2];
 	int			batch;
+	int			inputs;			/* 0: one */
 } grad_config;
 
 static double
@@ -42,16 +43,18 @@ check_config(const grad_config *gc, int index)
 	sf_arch		arch = make_arch(gc->kind, gc->window, gc->hidden, gc->layers,
 								 gc->n_head, gc->head);
 	char		label[96];
+	int			I = gc->inputs > 1 ? gc->inputs : 1;
+	int			TI = gc->window * I;
 	size_t		P = sf_param_count(&arch);
 	sf_tensor	tensors[SF_MAX_TENSORS];
 	int			n_tensors;
 	sf_model	model;
-	sf_real    *x = xmalloc(sizeof(sf_real) * (size_t) gc->batch * gc->window);
+	sf_real    *x = xmalloc(sizeof(sf_real) * (size_t) gc->batch * TI);
 	sf_real    *y = xmalloc(sizeof(sf_real) * (size_t) gc->batch);
 	sf_real    *pred = xmalloc(sizeof(sf_real) * (size_t) gc->batch);
-	sf_real    *grad = xmalloc(sizeof(sf_real) * P);
-	double	   *xd = xmalloc(sizeof(double) * (size_t) gc->window);
-	void	   *work = xmalloc(sf_batch_bytes(&arch, gc->batch));
+	sf_real    *grad;
+	double	   *xd;
+	void	   *work;
 	unit_rng	rng = {UINT64_C(1000) + (uint64_t) index};
 	unit_case	c;
 	double		loss,
@@ -63,6 +66,11 @@ check_config(const grad_config *gc, int index)
 				t,
 				i;
 
+	arch.inputs = gc->inputs;
+	P = sf_param_count(&arch);
+	grad = xmalloc(sizeof(sf_real) * P);
+	xd = xmalloc(sizeof(double) * (size_t) TI);
+	work = xmalloc(sf_batch_bytes(&arch, gc->batch));
 	arch_label(&arch, label, sizeof(label));
 	memset(&model, 0, sizeof(model));
 	model.arch = arch;
@@ -83,11 +91,11 @@ check_config(const grad_config *gc, int index)
 		{
 			double		mr;
 
-			for (t = 0; t < gc->window; t++)
-				x[b * gc->window + t] = (sf_real) urand(&rng);
+			for (t = 0; t < TI; t++)
+				x[b * TI + t] = (sf_real) urand(&rng);
 			y[b] = (sf_real) urand(&rng);
-			for (t = 0; t < gc->window; t++)
-				xd[t] = x[b * gc->window + t];
+			for (t = 0; t < TI; t++)
+				xd[t] = x[b * TI + t];
 			(void) ref_forward(&arch, model.params, xd, &mr);
 			if (mr < min_relu)
 				min_relu = mr;
@@ -109,8 +117,8 @@ check_config(const grad_config *gc, int index)
 	{
 		double		r;
 
-		for (t = 0; t < gc->window; t++)
-			xd[t] = x[b * gc->window + t];
+		for (t = 0; t < TI; t++)
+			xd[t] = x[b * TI + t];
 		r = ref_forward(&arch, model.params, xd, NULL);
 		ref_loss += (r - y[b]) * (r - y[b]);
 		if (rel_diff(pred[b], r, 1e-3) > 1e-12)
@@ -197,22 +205,30 @@ static void
 test_grad_all(void)
 {
 	static const grad_config configs[] = {
-		{SF_RNN, 5, 4, 1, 0, {0, 0}, 3},
-		{SF_RNN, 5, 4, 1, 2, {5, 3}, 3},
-		{SF_RNN, 4, 3, 2, 0, {0, 0}, 3},
-		{SF_RNN, 4, 3, 2, 2, {5, 3}, 3},
-		{SF_LSTM, 5, 4, 1, 0, {0, 0}, 3},
-		{SF_LSTM, 5, 4, 1, 2, {5, 3}, 3},
-		{SF_LSTM, 4, 3, 2, 0, {0, 0}, 3},
-		{SF_LSTM, 4, 3, 2, 2, {5, 3}, 3},
-		{SF_GRU, 5, 4, 1, 0, {0, 0}, 3},
-		{SF_GRU, 5, 4, 1, 2, {5, 3}, 3},
-		{SF_GRU, 4, 3, 2, 0, {0, 0}, 3},
-		{SF_GRU, 4, 3, 2, 2, {5, 3}, 3},
+		{SF_RNN, 5, 4, 1, 0, {0, 0}, 3, 0},
+		{SF_RNN, 5, 4, 1, 2, {5, 3}, 3, 0},
+		{SF_RNN, 4, 3, 2, 0, {0, 0}, 3, 0},
+		{SF_RNN, 4, 3, 2, 2, {5, 3}, 3, 0},
+		{SF_LSTM, 5, 4, 1, 0, {0, 0}, 3, 0},
+		{SF_LSTM, 5, 4, 1, 2, {5, 3}, 3, 0},
+		{SF_LSTM, 4, 3, 2, 0, {0, 0}, 3, 0},
+		{SF_LSTM, 4, 3, 2, 2, {5, 3}, 3, 0},
+		{SF_GRU, 5, 4, 1, 0, {0, 0}, 3, 0},
+		{SF_GRU, 5, 4, 1, 2, {5, 3}, 3, 0},
+		{SF_GRU, 4, 3, 2, 0, {0, 0}, 3, 0},
+		{SF_GRU, 4, 3, 2, 2, {5, 3}, 3, 0},
 		/* Edge shapes: one time step, one unit, one window, one head layer. */
-		{SF_GRU, 1, 1, 1, 0, {0, 0}, 1},
-		{SF_LSTM, 3, 2, 1, 1, {2, 0}, 1},
-		{SF_RNN, 2, 2, 3, 1, {3, 0}, 2},
+		{SF_GRU, 1, 1, 1, 0, {0, 0}, 1, 0},
+		{SF_LSTM, 3, 2, 1, 1, {2, 0}, 1, 0},
+		{SF_RNN, 2, 2, 3, 1, {3, 0}, 2, 0},
+		/* Several inputs per step (the value and exog columns). */
+		{SF_RNN, 4, 3, 1, 1, {3, 0}, 3, 3},
+		{SF_RNN, 3, 3, 2, 0, {0, 0}, 2, 4},
+		{SF_LSTM, 4, 3, 1, 1, {3, 0}, 3, 3},
+		{SF_LSTM, 3, 2, 2, 0, {0, 0}, 2, 5},
+		{SF_GRU, 4, 3, 1, 1, {3, 0}, 3, 3},
+		{SF_GRU, 3, 2, 2, 2, {4, 3}, 2, 5},
+		{SF_GRU, 1, 1, 1, 0, {0, 0}, 1, 2},
 	};
 	int			i;
 

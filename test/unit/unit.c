@@ -143,10 +143,14 @@ arch_label(const sf_arch *arch, char *buf, size_t len)
 	size_t		used;
 	int			j;
 
-	used = (size_t) snprintf(buf, len, "%s w%d h%d L%d head[",
+	used = (size_t) snprintf(buf, len, "%s w%d h%d L%d ",
 							 (arch->kind >= 0 && arch->kind <= 2) ?
 							 kinds[arch->kind] : "?",
 							 arch->window, arch->hidden, arch->layers);
+	if (arch->inputs > 1 && used < len)
+		used += (size_t) snprintf(buf + used, len - used, "in%d ", arch->inputs);
+	if (used < len)
+		used += (size_t) snprintf(buf + used, len - used, "head[");
 	for (j = 0; j < arch->n_head && used < len; j++)
 		used += (size_t) snprintf(buf + used, len - used, "%s%d",
 								  j ? "," : "", arch->head[j]);
@@ -188,7 +192,8 @@ ref_forward(const sf_arch *arch, const sf_real *params, const double *x,
 	int			T = arch->window;
 	int			G = arch->kind == SF_LSTM ? 4 : arch->kind == SF_GRU ? 3 : 1;
 	const sf_real *p = params;
-	double	   *seq_in = xmalloc(sizeof(double) * (size_t) T * (size_t) H);
+	int			I = sf_arch_inputs(arch);
+	double	   *seq_in = xmalloc(sizeof(double) * (size_t) T * (size_t) (H > I ? H : I));
 	double	   *seq_out = xmalloc(sizeof(double) * (size_t) T * (size_t) H);
 	double	   *h = xmalloc(sizeof(double) * (size_t) H);
 	double	   *c = xmalloc(sizeof(double) * (size_t) H);
@@ -198,7 +203,7 @@ ref_forward(const sf_arch *arch, const sf_real *params, const double *x,
 	double	   *a;
 	double	   *z;
 	double		out;
-	int			in_size = 1;
+	int			in_size = I;
 	int			l,
 				t,
 				r,
@@ -213,7 +218,7 @@ ref_forward(const sf_arch *arch, const sf_real *params, const double *x,
 	if (min_relu)
 		*min_relu = INFINITY;
 
-	for (t = 0; t < T; t++)
+	for (t = 0; t < T * I; t++)
 		seq_in[t] = x[t];
 
 	for (l = 0; l < arch->layers; l++)

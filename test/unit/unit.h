@@ -54,7 +54,8 @@ extern sf_arch make_arch(int kind, int window, int hidden, int layers,
 extern const char *arch_label(const sf_arch *arch, char *buf, size_t len);
 
 /*
- * Reference forward pass of one window (scaled inputs) in double precision
+ * Reference forward pass of one window (scaled inputs, [window][inputs])
+ * in double precision
  * over parameters laid out as PyTorch's state_dict.  When min_relu is not
  * NULL it receives the smallest |pre-activation| seen at any head ReLU, which
  * the gradient checks use to avoid finite differences across a kink.
@@ -75,5 +76,6 @@ extern void test_codec(void);
 extern void test_work(void);
 extern void test_json(void);
 extern void test_citus(void);
+extern void test_exog(void);
 
 #endif							/* SF_UNIT_H */
