@@ -117,15 +117,9 @@ ForecastAnchor(FunctionCallInfo fcinfo, const SfModel *m, bool history,
 {
 	bool		has_end = PG_NARGS() > 3 && !PG_ARGISNULL(3);
 
+	/* a model without timestamps has no steps to date: ts stays NULL */
 	if (!ModelTime(m, t))
-	{
-		if (has_end)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("history_end is given but the model was trained without timestamps"),
-					 errhint("Leave history_end NULL for this model.")));
 		return false;
-	}
 	if (!history)
 	{
 		if (has_end)
@@ -197,7 +191,16 @@ ForecastRows(FunctionCallInfo fcinfo, int ncols)
 	timed = ForecastAnchor(fcinfo, m, PG_NARGS() > 2 && !PG_ARGISNULL(2), &t, &from);
 	out = palloc(sizeof(double) * horizon);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, 1));
-	sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
+	if (timed && t.calendar != 0)
+	{
+		int			T = m->core.arch.window;
+
+		/* the rows of window[1 .. T-1], then one per forecast step */
+		sf_forecast_x(&m->core, window, CalendarSteps(&t, from, -(T - 2), T - 1 + horizon),
+					  phase, horizon, out, work, &InterruptHooks);
+	}
+	else
+		sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
 
 	/* the columns after step: ts (1.1), forecast, lower, upper */
 	rows = NewRows(horizon, ncols);
@@ -279,6 +282,25 @@ SeriesTimestamps(FunctionCallInfo fcinfo, const SfModel *m, int argno, int n)
 }
 
 /*
+ * The calendar rows of a series with timestamps ts (and `beyond` steps after
+ * it) for a model with calendar inputs; NULL for any other model.
+ */
+static const double *
+SeriesCalendar(const SfModel *m, const TimestampTz *ts, int n, int beyond)
+{
+	SfTime		t;
+
+	if (!ModelTime(m, &t) || t.calendar == 0)
+		return NULL;
+	if (ts == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ts is needed for a model with calendar inputs"),
+				 errhint("Pass the timestamps of the series as ts, one per value.")));
+	return CalendarOfTimestamps(&t, ts, n, beyond);
+}
+
+/*
  * One-step predictions for every window of the series argument (argno 1).
  * Sets *actual to the values they predict; returns the count.
  */
@@ -306,8 +328,8 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 	count = n - m->core.arch.window;
 	*pred = palloc(sizeof(double) * count);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
-	sf_predict_windows(&m->core, series, SeriesPhase(m, series, n), count, *pred,
-					   work, &InterruptHooks);
+	sf_predict_windows_x(&m->core, series, SeriesCalendar(m, ts_argno >= 0 ? *ts : NULL, n, 0),
+						 SeriesPhase(m, series, n), count, *pred, work, &InterruptHooks);
 	*actual = series + m->core.arch.window;
 	*model = m;
 	return count;
@@ -445,6 +467,7 @@ seq_evaluate(PG_FUNCTION_ARGS)
 				   *radius,
 					snaive = 0;
 		void	   *work;
+		TimestampTz *ts;
 		sf_scores	sc;
 		Rows	   *rows;
 
@@ -465,7 +488,7 @@ seq_evaluate(PG_FUNCTION_ARGS)
 					 errdetail("The value given was %d.", horizon)));
 		m = LoadModel(fcinfo, 0);
 		series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
-		(void) SeriesTimestamps(fcinfo, m, 3, n);
+		ts = SeriesTimestamps(fcinfo, m, 3, n);
 		T = m->core.arch.window;
 		if (n <= T)
 			ereport(ERROR,
@@ -485,8 +508,9 @@ seq_evaluate(PG_FUNCTION_ARGS)
 		for (int h = 0; h < horizon; h++)
 			radius[h] = m->n_radius > 0 ? IntervalRadius(m, h + 1) : NAN;
 		work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
-		sf_forecast_from(&m->core, series, SeriesPhase(m, series, n), 0, count,
-						 horizon, fc, work, &InterruptHooks);
+		sf_forecast_from_x(&m->core, series, SeriesCalendar(m, ts, n, horizon),
+						   SeriesPhase(m, series, n), 0, count, horizon, fc, work,
+						   &InterruptHooks);
 
 		/* origin k's (h+1)-step forecast is for value k + T + h */
 		for (int h = 0; h < horizon; h++)

@@ -813,7 +813,16 @@ AddForecast(SeriesPanel *sp, const SfModel *m, const double *window,
 	double	   *out = palloc(sizeof(double) * horizon);
 	double		last = window[m->core.arch.window - 1];
 
-	sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
+	SfTime		t;
+
+	/* a calendar model plots only its own tail (see seq_plot): dates known */
+	if (ModelTime(m, &t) && t.calendar != 0)
+		sf_forecast_x(&m->core, window,
+					  CalendarSteps(&t, t.last, -(m->core.arch.window - 2),
+									m->core.arch.window - 1 + horizon),
+					  phase, horizon, out, work, &InterruptHooks);
+	else
+		sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
 	sp->n_fc = horizon + 1;
 	sp->fc_x = palloc(sizeof(double) * sp->n_fc);
 	sp->fc_y = palloc(sizeof(double) * sp->n_fc);
@@ -1003,6 +1012,12 @@ seq_plot(PG_FUNCTION_ARGS)
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
 
 	memset(&sp, 0, sizeof(sp));
+	if (has_values && m->core.calendar != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("seq_plot cannot plot values for a model with calendar inputs"),
+				 errdetail("The values come without timestamps, which calendar inputs need."),
+				 errhint("Plot the model without values, or use seq_predict with ts.")));
 	if (has_values)
 	{
 		int			n;

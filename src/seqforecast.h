@@ -49,32 +49,19 @@ typedef struct SfModel
  * The time axis of a model trained with timestamps (timeaxis.c): the kind
  * of ts, the frequency (months, days or a duration), the last step's time
  * (civil time for calendar steps and for date and timestamp series, else
- * the instant), the gaps rule and the calendar parts.
+ * the instant), the gaps rule and the calendar parts: the format's sf_time
+ * (SF_TIME_*, SF_GAPS_*), the core's calendar mask, and whether monthly
+ * steps land on month ends (kept in the metadata's "time").
  */
-typedef enum SfTimeKind
-{
-	SF_TIME_NONE = 0,
-	SF_TIME_DATE = 1,
-	SF_TIME_TIMESTAMP = 2,
-	SF_TIME_TIMESTAMPTZ = 3
-} SfTimeKind;
-
-typedef enum SfGaps
-{
-	SF_GAPS_FILL = 0,
-	SF_GAPS_KEEP = 1,
-	SF_GAPS_ERROR = 2
-} SfGaps;
-
 typedef struct SfTime
 {
-	int			kind;			/* SfTimeKind */
+	int			kind;			/* SF_TIME_* */
 	int32		months;
 	int32		days;
 	int64		usecs;
 	bool		month_end;		/* monthly steps land on month ends */
 	int64		last;
-	int			gaps;			/* SfGaps */
+	int			gaps;			/* SF_GAPS_* */
 	uint32		calendar;		/* calendar parts */
 	bool		calendar_auto;	/* while reading options */
 } SfTime;
@@ -137,12 +124,16 @@ extern TimestampTz *ArrayToTimestamps(ArrayType *array, int n, const char *what)
 extern uint32 CalendarPartFromName(const char *name);
 extern const char *CalendarPartNames(void);
 extern void AppendCalendarNames(StringInfo s, uint32 parts);
+extern double *CalendarExog(const SfTime *t, const int64 *axis, int64 n);
+extern double *CalendarSteps(const SfTime *t, int64 from, int64 k0, int64 count);
+extern double *CalendarOfTimestamps(const SfTime *t, const TimestampTz *ts,
+									int n, int beyond);
 
 /* train.c */
 extern bytea *TrainTimedSeries(SfOptions *opts, double *series, int64 n,
 							   const char *time_options, const char *time_metrics,
 							   const char *time_meta, const SfTime *time,
-							   double *seconds);
+							   const double *exog, double *seconds);
 
 /* store.c */
 extern char *ModelTable(Oid fn_oid);

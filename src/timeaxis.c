@@ -42,7 +42,10 @@
  * Until it does, 'auto' chooses none, so that a model never records inputs
  * it was not trained with.
  */
-#define CALENDAR_INPUTS 0
+#define CALENDAR_INPUTS 1
+
+/* Calendar rows computed beyond a training series (the held-out forecasts' reach). */
+#define TIME_FUTURE_ROWS 64
 
 /* The longest default window a frequency's season gives. */
 #define MAX_TIME_WINDOW 96
@@ -65,6 +68,7 @@ typedef struct TimeState
 	TimeRow    *rows;
 	int64		n;
 	int64		cap;
+	int64	   *steps;			/* axis time of each series value */
 } TimeState;
 
 enum
@@ -378,7 +382,7 @@ ReadTimeOptions(TimeState *st, const char *kind, Jsonb *json)
 				JsonbIterator *sub;
 				JsonbValue	cv;
 
-				if (tok == WJB_VALUE)
+				if (v.type != jbvBinary)
 					ReadCalendar(st, &v, NULL, tok);
 				else
 				{
@@ -876,9 +880,13 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 		/* rows are consecutive steps; missing values are left out */
 		series = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
 		total = 0;
+		st->steps = palloc_extended(sizeof(int64) * Max(n, 1), MCXT_ALLOC_HUGE);
 		for (int64 i = 0; i < n; i++)
 			if (!isnan(r[i].v))
+			{
+				st->steps[total] = axis[i];
 				series[total++] = r[i].v;
+			}
 		*n_filled = 0;
 		t->last = axis[n - 1];
 		*n_out = total;
@@ -954,6 +962,12 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 		k = j;
 	}
 	t->last = StepAxis(t, axis[0], total - 1);
+	if (st->time.calendar_auto || st->time.calendar != 0)
+	{
+		st->steps = palloc_extended(sizeof(int64) * total, MCXT_ALLOC_HUGE);
+		for (int64 k = 0; k < total; k++)
+			st->steps[k] = StepAxis(t, axis[0], k);
+	}
 	*n_out = total;
 	if (!st->season_given)
 		ApplyTimeSeason(st, FrequencySeason(t, civil, n));
@@ -991,12 +1005,10 @@ TimeJson(const TimeState *st, StringInfo options, StringInfo time)
 	AppendCalendarNames(options, t->calendar);
 	appendStringInfoChar(options, ']');
 
+	/* the rest is in the format's time fields (EncodeModelTime) */
 	initStringInfo(time);
-	appendStringInfo(time, "{\"kind\": \"%s\", \"months\": %d, \"days\": %d, \"usecs\": " INT64_FORMAT
-					 ", \"month_end\": %s, \"last\": " INT64_FORMAT ", \"gaps\": \"%s\", \"calendar\": %u}",
-					 kind_names[t->kind], t->months, t->days, t->usecs,
-					 t->month_end ? "true" : "false", t->last, gaps_names[t->gaps],
-					 t->calendar);
+	appendStringInfo(time, "{\"kind\": \"%s\", \"month_end\": %s}",
+					 kind_names[t->kind], t->month_end ? "true" : "false");
 }
 
 static bytea *
@@ -1007,7 +1019,8 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 				n_filled,
 				n_duplicates,
 				n_null;
-	double	   *series;
+	double	   *series,
+			   *exog;
 	StringInfoData options,
 				time,
 				metrics;
@@ -1029,8 +1042,21 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 	appendStringInfo(&metrics, ", \"n_rows\": " INT64_FORMAT ", \"n_filled\": " INT64_FORMAT
 					 ", \"n_duplicates\": " INT64_FORMAT ", \"n_null\": " INT64_FORMAT,
 					 st->n, n_filled, n_duplicates, n_null);
+	exog = NULL;
+	if (st->time.calendar != 0)
+	{
+		int			w = sf_calendar_width(st->time.calendar);
+		int64	   *axis = palloc_extended(sizeof(int64) * (n + TIME_FUTURE_ROWS), MCXT_ALLOC_HUGE);
+
+		/* the training steps, then the steps the held-out forecasts reach beyond */
+		memcpy(axis, st->steps, sizeof(int64) * n);
+		for (int k = 1; k <= TIME_FUTURE_ROWS; k++)
+			axis[n + k - 1] = StepAxis(&st->time, st->time.last, k);
+		exog = CalendarExog(&st->time, axis, n + TIME_FUTURE_ROWS);
+		st->opts.arch.inputs = 1 + w;
+	}
 	return TrainTimedSeries(&st->opts, series, n, options.data, metrics.data,
-							time.data, &st->time, seconds);
+							time.data, &st->time, exog, seconds);
 }
 
 PG_FUNCTION_INFO_V1(seq_train_ts_final);
@@ -1071,58 +1097,33 @@ Key(JsonbContainer *c, const char *key)
 	return getKeyJsonValueFromContainer(c, key, strlen(key), NULL);
 }
 
-static int64
-KeyInt(JsonbContainer *c, const char *key)
-{
-	JsonbValue *v = Key(c, key);
-
-	if (v == NULL || v->type != jbvNumeric)
-		return 0;
-	return DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(v->val.numeric)));
-}
-
 /*
- * The time axis of a model: false (and t->kind 0) for a model trained
- * without timestamps.
+ * The time axis of a model: false (and t->kind SF_TIME_NONE) for a model
+ * trained without timestamps.  The format's time fields (SfModel.time, a
+ * checked decode) and the calendar parts of the core model, with the
+ * metadata's "time"."month_end".
  */
 bool
 ModelTime(const SfModel *m, SfTime *t)
 {
-	Jsonb	   *json;
-	JsonbValue *tv,
-			   *v;
-	JsonbContainer *c;
-
 	memset(t, 0, sizeof(*t));
-	if (m->meta == NULL || m->meta[0] == '\0')
+	if (m->time.kind == SF_TIME_NONE)
 		return false;
-	json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(m->meta)));
-	tv = Key(&json->root, "time");
-	if (tv == NULL || tv->type != jbvBinary)
-		return false;
-	c = tv->val.binary.data;
-	v = Key(c, "kind");
-	for (int k = 1; k < (int) lengthof(kind_names); k++)
-		if (v && StringIs(v, kind_names[k]))
-			t->kind = k;
-	if (t->kind == SF_TIME_NONE)
-		return false;
-	t->months = (int32) KeyInt(c, "months");
-	t->days = (int32) KeyInt(c, "days");
-	t->usecs = KeyInt(c, "usecs");
-	t->last = KeyInt(c, "last");
-	t->calendar = (uint32) KeyInt(c, "calendar");
-	v = Key(c, "month_end");
-	t->month_end = v && v->type == jbvBool && v->val.boolean;
-	v = Key(c, "gaps");
-	for (int k = 0; k < (int) lengthof(gaps_names); k++)
-		if (v && StringIs(v, gaps_names[k]))
-			t->gaps = k;
-	if (t->months < 0 || t->days < 0 || t->usecs < 0 ||
-		(t->months == 0 && t->days == 0 && t->usecs == 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("model's frequency is not positive")));
+	t->kind = m->time.kind;
+	t->gaps = m->time.gaps;
+	t->months = m->time.months;
+	t->days = m->time.days;
+	t->usecs = m->time.micros;
+	t->last = m->time.last;
+	t->calendar = m->core.calendar;
+	if (t->months != 0 && m->meta != NULL && m->meta[0] != '\0')
+	{
+		Jsonb	   *json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(m->meta)));
+		JsonbValue *tv = Key(&json->root, "time");
+		JsonbValue *v = tv && tv->type == jbvBinary ? Key(tv->val.binary.data, "month_end") : NULL;
+
+		t->month_end = v && v->type == jbvBool && v->val.boolean;
+	}
 	return true;
 }
 
@@ -1172,24 +1173,87 @@ ArrayToTimestamps(ArrayType *array, int n, const char *what)
 	return out;
 }
 
-/* --------------------------------------------------------- calendar names */
+/* ------------------------------------------------------ calendar inputs */
+
+/* The civil fields of a model axis time, as sf_calendar_row reads them. */
+static void
+CivilOfAxis(const SfTime *t, int64 axis, sf_civil *f)
+{
+	int64		civil = t->kind == SF_TIME_TIMESTAMPTZ && !IsCalendar(t) ? CivilOf(axis) : axis;
+	struct pg_tm tm;
+	int			j;
+
+	CivilFields(civil, &tm);
+	j = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
+	f->year = tm.tm_year;
+	f->month = tm.tm_mon;
+	f->day = tm.tm_mday;
+	f->wday = j2day(j);
+	f->yday = j - date2j(tm.tm_year, 1, 1) + 1;
+	f->hour = tm.tm_hour;
+	f->minute = tm.tm_min;
+	f->second = tm.tm_sec;
+}
+
+/* Calendar rows (t->calendar) of n axis times, row-major. */
+double *
+CalendarExog(const SfTime *t, const int64 *axis, int64 n)
+{
+	int			w = sf_calendar_width(t->calendar);
+	double	   *out;
+
+	if (w < 1)
+		elog(ERROR, "calendar parts %u have no width", t->calendar);
+	CheckMemoryRequest(sizeof(double) * w * Max(n, 1), "computing calendar inputs", NULL);
+	out = palloc_extended(sizeof(double) * w * Max(n, 1), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < n; i++)
+	{
+		sf_civil	f;
+
+		CivilOfAxis(t, axis[i], &f);
+		if (sf_calendar_row(t->calendar, &f, out + i * w) != SF_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("timestamp out of range for calendar inputs"),
+					 errdetail("Calendar inputs need years 1 to 9999.")));
+	}
+	return out;
+}
+
+/* Calendar rows of the steps from + k0 .. from + k0 + count - 1. */
+double *
+CalendarSteps(const SfTime *t, int64 from, int64 k0, int64 count)
+{
+	int64	   *axis = palloc(sizeof(int64) * Max(count, 1));
+
+	for (int64 i = 0; i < count; i++)
+		axis[i] = StepAxis(t, from, k0 + i);
+	return CalendarExog(t, axis, count);
+}
 
 /*
- * The calendar parts by name.  These are the core's (sf_calendar.c) once
- * its calendar columns are wired; the names are fixed by SPEC.md.
+ * Calendar rows of a series with timestamps ts[0 .. n-1], and `beyond`
+ * further steps after its last.
  */
-static const char *const calendar_names[] = {
-	"hour_of_day", "day_of_week", "day_of_month", "day_of_year",
-	"week_of_year", "month_of_year", "weekend"
-};
+double *
+CalendarOfTimestamps(const SfTime *t, const TimestampTz *ts, int n, int beyond)
+{
+	int64	   *axis = palloc(sizeof(int64) * Max(n + beyond, 1));
 
+	for (int i = 0; i < n; i++)
+		axis[i] = AxisOfTimestamp(t, ts[i], "ts");
+	for (int k = 1; k <= beyond; k++)
+		axis[n + k - 1] = StepAxis(t, axis[n - 1], k);
+	return CalendarExog(t, axis, n + beyond);
+}
+
+/* --------------------------------------------------------- calendar names */
+
+/* The calendar parts by name (sf_calendar.c). */
 uint32
 CalendarPartFromName(const char *name)
 {
-	for (int i = 0; i < (int) lengthof(calendar_names); i++)
-		if (strcmp(name, calendar_names[i]) == 0)
-			return (uint32) 1 << i;
-	return 0;
+	return sf_calendar_part_from_name(name);
 }
 
 const char *
@@ -1198,8 +1262,8 @@ CalendarPartNames(void)
 	StringInfoData s;
 
 	initStringInfo(&s);
-	for (int i = 0; i < (int) lengthof(calendar_names); i++)
-		appendStringInfo(&s, "%s%s", i ? ", " : "", calendar_names[i]);
+	for (int i = 0; i < SF_CAL_PARTS; i++)
+		appendStringInfo(&s, "%s%s", i ? ", " : "", sf_calendar_part_name((uint32) 1 << i));
 	return s.data;
 }
 
@@ -1208,10 +1272,10 @@ AppendCalendarNames(StringInfo s, uint32 parts)
 {
 	bool		first = true;
 
-	for (int i = 0; i < (int) lengthof(calendar_names); i++)
+	for (int i = 0; i < SF_CAL_PARTS; i++)
 		if (parts & ((uint32) 1 << i))
 		{
-			appendStringInfo(s, "%s\"%s\"", first ? "" : ", ", calendar_names[i]);
+			appendStringInfo(s, "%s\"%s\"", first ? "" : ", ", sf_calendar_part_name((uint32) 1 << i));
 			first = false;
 		}
 }

@@ -38,6 +38,8 @@ typedef struct TrainState
 	double	   *values;			/* the exact form, or NULL */
 	int64		n;
 	int64		cap;
+	const double *exog;			/* calendar rows (n + INTERVAL_MAX_STEPS), or NULL */
+	uint32		calendar;		/* their parts */
 } TrainState;
 
 /* Switch the state to float8 storage. */
@@ -241,8 +243,8 @@ AppendScore(StringInfo s, const char *key, double v)
  */
 static void
 ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
-			 const double *series, const sf_split *split, double scale,
-			 void *work)
+			 const double *series, const double *exog, const sf_split *split,
+			 double scale, void *work)
 {
 	int			first = split->n_train + split->n_val;
 	int			nt = split->n_test;
@@ -253,7 +255,9 @@ ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
 	sf_scores	sc;
 	bool		seasonal_ok = first + T - o->season >= 0;
 
-	sf_predict_windows(&m->core, series + first, first, nt, pred, work, &InterruptHooks);
+	sf_predict_windows_x(&m->core, series + first,
+						 exog ? exog + (size_t) first * m->core.n_exog : NULL,
+						 first, nt, pred, work, &InterruptHooks);
 	sf_score(actual, pred, nt, &sc);
 	AppendScore(metrics, "r2", sc.r2);
 	AppendScore(metrics, "rmse", sc.rmse);
@@ -349,8 +353,8 @@ typedef struct HoldoutSteps
  * and the other way round, so no error judges an interval it helped to fit.
  */
 static void
-ScoreSteps(const SfModel *m, const double *series, const sf_split *split,
-		   double scale, HoldoutSteps *hs, void *work)
+ScoreSteps(const SfModel *m, const double *series, const double *exog,
+		   const sf_split *split, double scale, HoldoutSteps *hs, void *work)
 {
 	int			steps = Min(split->n_test, INTERVAL_MAX_STEPS);
 	int			nt = Min(split->n_test, INTERVAL_MAX_ORIGINS + steps);
@@ -367,7 +371,8 @@ ScoreSteps(const SfModel *m, const double *series, const sf_split *split,
 		return;
 	fc = palloc(sizeof(double) * nt * steps);
 	err = palloc(sizeof(double) * nt * steps);
-	sf_forecast_from(&m->core, series, 0, first, nt, steps, fc, work, &InterruptHooks);
+	sf_forecast_from_x(&m->core, series, exog, 0, first, nt, steps, fc, work,
+					   &InterruptHooks);
 
 	/* origin k's (h+1)-step forecast is for value first + k + T + h */
 	for (int k = 0; k < nt; k++)
@@ -424,6 +429,7 @@ typedef struct TimeMeta
 	const char *options;
 	const char *metrics;
 	const char *time;
+	const sf_time *fields;		/* the format's time fields */
 } TimeMeta;
 
 /* The options' JSON object with the time members added. */
@@ -494,6 +500,18 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 	memset(&m, 0, sizeof(m));
 	m.core.arch = o->arch;
 	m.core.n_members = o->train.ensemble;
+	if (state->exog)
+	{
+		/* calendar columns: computed from timestamps, no scaling to fit */
+		m.core.calendar = state->calendar;
+		m.core.n_exog = o->arch.inputs - 1;
+		for (int j = 0; j < m.core.n_exog; j++)
+		{
+			m.core.exog[j].kind = SF_EXOG_CALENDAR;
+			m.core.exog[j].shift = 0;
+			m.core.exog[j].scale = 1;
+		}
+	}
 	train_bytes = sf_train_bytes(&o->arch, &o->train, n);
 	infer_bytes = sf_infer_bytes(&o->arch, o->train.ensemble, SF_INFER_CHUNK);
 	CheckMemoryRequest(train_bytes + infer_bytes + n_params * sizeof(sf_real) +
@@ -517,7 +535,7 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 	progress.last_report = 0;
 	INSTR_TIME_SET_CURRENT(progress.start);
 	series = StateSeries(state);
-	rc = sf_train(&m.core, &o->train, series, n, work, &result, &hooks);
+	rc = sf_train_x(&m.core, &o->train, series, n, state->exog, work, &result, &hooks);
 	*train_seconds = Elapsed(progress.start);
 	if (rc == SF_ENONPOSITIVE)
 		ereport(ERROR,
@@ -555,8 +573,8 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 		double		scale = MaseScale(series, split.n_train + split.n_val + o->arch.window,
 									  o->season);
 
-		ScoreHoldout(&meta, &m, o, series, &split, scale, work);
-		ScoreSteps(&m, series, &split, scale, &hs, work);
+		ScoreHoldout(&meta, &m, o, series, state->exog, &split, scale, work);
+		ScoreSteps(&m, series, state->exog, &split, scale, &hs, work);
 		n_radius = hs.steps;
 		appendStringInfoString(&meta, ", \"mase_by_step\": [");
 		for (int h = 0; h < hs.steps; h++)
@@ -615,14 +633,15 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 		sf_train_opts all = o->train;
 
 		all.test_fraction = 0;
-		rc = sf_train(&m.core, &all, series, n, work, &result, &hooks);
+		rc = sf_train_x(&m.core, &all, series, n, state->exog, work, &result, &hooks);
 		if (rc != SF_OK)
 			elog(ERROR, "refitting failed with core error %d", rc);
 		CheckFinite(&m.core, n_params, o->name);
 	}
 
 	MemoryContextSwitchTo(caller);
-	blob = EncodeModel(&m.core, series + n - o->arch.window, o->arch.window,
+	blob = EncodeModelTime(&m.core, tm ? tm->fields : NULL,
+						   series + n - o->arch.window, o->arch.window,
 					   m.core.prep.season ? (n - o->arch.window) % m.core.prep.season : 0,
 					   hs.radius, n_radius, meta.data);
 	MemoryContextDelete(trainctx);
@@ -683,16 +702,26 @@ seq_fit_final(PG_FUNCTION_ARGS)
 bytea *
 TrainTimedSeries(SfOptions *opts, double *series, int64 n,
 				 const char *time_options, const char *time_metrics,
-				 const char *time_meta, const SfTime *time, double *seconds)
+				 const char *time_meta, const SfTime *time, const double *exog,
+				 double *seconds)
 {
 	TrainState	state;
-	TimeMeta	tm = {time_options, time_metrics, time_meta};
+	sf_time		fields;
+	TimeMeta	tm = {time_options, time_metrics, time_meta, &fields};
 
-	(void) time;
+	memset(&fields, 0, sizeof(fields));
+	fields.kind = time->kind;
+	fields.gaps = time->gaps;
+	fields.months = time->months;
+	fields.days = time->days;
+	fields.micros = time->usecs;
+	fields.last = time->last;
 	memset(&state, 0, sizeof(state));
 	state.opts = *opts;
 	state.values = series;
 	state.n = n;
 	state.cap = n;
+	state.exog = exog;
+	state.calendar = time->calendar;
 	return TrainAndEncode(&state, &tm, seconds);
 }

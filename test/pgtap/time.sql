@@ -20,7 +20,7 @@ CREATE EXTENSION IF NOT EXISTS seqforecast;
 SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 
-SELECT plan(55);
+SELECT plan(63);
 
 -- a quick network for every test
 CREATE TEMP TABLE o AS SELECT '{"epochs": 2, "ensemble": 1, "hidden": 4, "head": [4], "seed": 7}'::jsonb AS j;
@@ -84,8 +84,28 @@ SELECT is((SELECT array_agg(ts::date ORDER BY step)
            FROM seq_forecast(:'date_bytes'::bytea, 2, (SELECT array_agg(v ORDER BY day) FROM daily WHERE day < '2024-03-01'),
                              timestamptz '2024-02-29 00:00+00')),
           ARRAY[date '2024-03-01', '2024-03-02'], 'history_end anchors the forecast timestamps');
-SELECT is((SELECT count(*)::int FROM seq_forecast(:'date_bytes'::bytea, 3, (SELECT array_agg(v) FROM daily)) WHERE ts IS NULL), 3,
+SELECT seq_fit('gru', day, v, pg_temp.opts('{"calendar": "none"}')) AS nocal_bytes FROM daily \gset
+SELECT is((SELECT count(*)::int FROM seq_forecast(:'nocal_bytes'::bytea, 3, (SELECT array_agg(v) FROM daily)) WHERE ts IS NULL), 3,
           'a history without history_end gives forecasts without timestamps for a model without calendar inputs');
+SELECT is(pg_temp.meta(:'date_bytes'::bytea)->'options'->'calendar', '["day_of_week"]'::jsonb,
+          'calendar auto: day of week for a daily series');
+SELECT is(pg_temp.meta(:'nocal_bytes'::bytea)->'options'->'calendar', '[]'::jsonb, 'calendar none: no parts');
+SELECT isnt(:'date_bytes'::bytea, :'nocal_bytes'::bytea, 'calendar inputs change the model');
+SELECT throws_ok($$SELECT * FROM seq_forecast('$$ || :'date_bytes' || $$'::bytea, 3, (SELECT array_agg(v) FROM daily))$$,
+                 '22023', 'history_end is needed with a history for a model with calendar inputs',
+                 'history_end missing for a calendar model is refused');
+SELECT throws_ok($$SELECT * FROM seq_predict('$$ || :'date_bytes' || $$'::bytea, (SELECT array_agg(v) FROM daily))$$,
+                 '22023', 'ts is needed for a model with calendar inputs',
+                 'seq_predict of a calendar model needs ts');
+SELECT is((SELECT array_agg(forecast ORDER BY step) FROM seq_forecast(:'date_bytes'::bytea, 3,
+                 (SELECT array_agg(v ORDER BY day) FROM daily), history_end => timestamptz '2025-02-03 00:00+00')),
+          (SELECT array_agg(forecast ORDER BY step) FROM seq_forecast(:'date_bytes'::bytea, 3)),
+          'a calendar model from its own series and history_end forecasts as from its tail');
+SELECT seq_fit('gru', day, v, pg_temp.opts('{"calendar": ["day_of_week", "weekend", "month_of_year"]}')) AS parts_bytes FROM daily \gset
+SELECT is(pg_temp.meta(:'parts_bytes'::bytea)->'options'->'calendar', '["day_of_week", "month_of_year", "weekend"]'::jsonb,
+          'a list of calendar parts is kept');
+SELECT throws_ok($$SELECT seq_fit('gru', day, v, '{"calendar": ["day_of_fortnight"]}') FROM daily$$,
+                 '22023', 'unknown calendar part "day_of_fortnight"', 'an unknown calendar part is refused');
 
 -- Months, quarters, hours -----------------------------------------------------
 CREATE TEMP TABLE monthly AS
@@ -222,7 +242,8 @@ SELECT ok((SELECT bool_or(ts = timestamptz '2024-03-10 00:00+00' AND position = 
                               (SELECT array_agg(day::timestamptz ORDER BY day) FROM base))),
           'seq_anomalies: the spike is an anomaly, with its timestamp');
 SELECT ok((SELECT score > 1 AND actual > upper FROM seq_anomalies(:'good'::bytea,
-                                        (SELECT array_agg(CASE WHEN day = '2024-03-10' THEN v + 500 ELSE v END ORDER BY day) FROM base))
+                                        (SELECT array_agg(CASE WHEN day = '2024-03-10' THEN v + 500 ELSE v END ORDER BY day) FROM base),
+                                        (SELECT array_agg(day::timestamptz ORDER BY day) FROM base))
            WHERE position = 70),
           'seq_anomalies: the spike is beyond the interval by more than its width');
 SELECT is((SELECT count(*)::int FROM seq_forecast((SELECT seq_fit('gru', v, pg_temp.opts()) FROM base), 3) WHERE ts IS NULL), 3,
