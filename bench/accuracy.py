@@ -987,8 +987,10 @@ def part_time(server, tmp):
         x = sql_literal(json.dumps(dict(extra, calendar=cal)))
         buf.write(f"CREATE TABLE time_model_{cal} AS SELECT d.series, o.h, seq_fit({sql_literal(kind)}, d.ts, d.v, o.opts || {x}::jsonb) AS m "
                   "FROM time_train d JOIN time_opts o USING (series) GROUP BY d.series, o.h, o.opts;\n")
-        buf.write(f"COPY (SELECT '{cal}', t.series, f.step, f.forecast, "
-                  f"(SELECT seq_model_export(t.m)->'options'->'calendar')::text FROM time_model_{cal} t "
+        buf.write(f"CREATE TABLE time_ids_{cal} AS SELECT series, seq_model_save('time-' || series || '-{cal}', m) AS id "
+                  f"FROM time_model_{cal};\n")
+        buf.write(f"COPY (SELECT '{cal}', t.series, f.step, f.forecast, s.options->>'calendar' FROM time_model_{cal} t "
+                  f"JOIN time_ids_{cal} i USING (series) JOIN seq_model s ON s.id = i.id "
                   f"CROSS JOIN LATERAL seq_forecast(t.m, t.h) f ORDER BY 2, 3) TO STDOUT WITH (FORMAT csv);\n")
     t = time.time()
     ok, o, e = server.session(buf.getvalue())
