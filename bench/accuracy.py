@@ -12,7 +12,8 @@ Scored by MASE (scaled by the in-sample seasonal-naive MAE of the training
 part).  cinema: one-step holdout R^2 of seq_fit on the tutorial series, seeds
 1-5, with the defaults and with the tutorial preset.  time: a few series
 with real timestamps (daily, weekly, 5-minute business hours, cinema) through
-seq_fit(kind, ts, value) with calendar "none" and "auto", MASE beside ETS.
+seq_fit(kind, ts, value) with calendar "none" (the default) and with the
+calendar parts of each frequency's cycle, MASE beside ETS.
 
 Environment:
   SF_OPTIONS    JSON object merged into every training's options (its keys win)
@@ -939,12 +940,14 @@ TIME_SERIES = [
     ('forecasting/bank_calls_5min.csv', 'bank_calls', 'at', 'calls', '5min', {'gaps': 'keep'}),
     ('cinema_daily.csv', 'cinema', 'date', 'total_sales', 'daily', {}),
 ]
+# The calendar parts of each frequency's own cycle, tried against none.
+TIME_PARTS = {'daily': ['day_of_week'], 'weekly': ['week_of_year'], '5min': ['hour_of_day', 'day_of_week']}
 
 
 def part_time(server, tmp):
-    """MASE of the time-aware forms with calendar 'none' and 'auto', beside ETS."""
+    """MASE of the time-aware forms with calendar 'none' and with parts, beside ETS."""
     t_part = time.time()
-    out('\n-- 5d. time-aware series: seq_fit(kind, ts, value) with calendar "none" and "auto"')
+    out('\n-- 5d. time-aware series: seq_fit(kind, ts, value) with calendar "none" and with the parts of its cycle')
     extra = json.loads(os.environ.get('SF_OPTIONS') or '{}')
     kind = os.environ.get('SF_TIME_KIND', 'gru')
     rows, series = [], []
@@ -980,13 +983,15 @@ def part_time(server, tmp):
         for t, v in zip(s.ts[:len(s.train)], s.train):
             w.writerow([s.name, t, repr(v)])
     buf.write('\\.\nCOPY time_opts FROM STDIN WITH (FORMAT csv);\n')
-    for s in series:
-        w.writerow([s.name, json.dumps(s.opts), s.h])
+    for cal in ('none', 'parts'):
+        for s in series:
+            o = dict(s.opts, calendar='none' if cal == 'none' else TIME_PARTS[s.freq])
+            w.writerow([s.name + '|' + cal, json.dumps(o), s.h])
     buf.write('\\.\n')
-    for cal in ('none', 'auto'):
-        x = sql_literal(json.dumps(dict(extra, calendar=cal)))
+    for cal in ('none', 'parts'):
+        x = sql_literal(json.dumps(extra))
         buf.write(f"CREATE TABLE time_model_{cal} AS SELECT d.series, o.h, seq_fit({sql_literal(kind)}, d.ts, d.v, o.opts || {x}::jsonb) AS m "
-                  "FROM time_train d JOIN time_opts o USING (series) GROUP BY d.series, o.h, o.opts;\n")
+                  f"FROM time_train d JOIN time_opts o ON o.series = d.series || '|{cal}' GROUP BY d.series, o.h, o.opts;\n")
         buf.write(f"CREATE TABLE time_ids_{cal} AS SELECT series, seq_model_save('time-' || series || '-{cal}', m) AS id "
                   f"FROM time_model_{cal};\n")
         buf.write(f"COPY (SELECT '{cal}', t.series, f.step, f.forecast, s.options->>'calendar' FROM time_model_{cal} t "
@@ -998,27 +1003,27 @@ def part_time(server, tmp):
     if not ok:
         out(f'# time part failed: {e.strip()[-1500:]}')
         return
-    fc = {'none': {}, 'auto': {}}
+    fc = {'none': {}, 'parts': {}}
     parts = {}
     for row in csv_lines(o):
         if len(row) == 5 and row[0] in fc:
             fc[row[0]].setdefault(row[1], []).append(float(row[3]))
-            if row[0] == 'auto':
+            if row[0] == 'parts':
                 parts[row[1]] = row[4]
     out(f'# {kind}, default options || SF_OPTIONS = {json.dumps(extra)}; trained and forecast in {seconds:.1f} s; '
         'horizons: daily 14, weekly 13, 5min 169 (one business day); cinema has gaps filled')
-    out(f'  {"series":<14} {"freq":<7} {"n_train":>7} {"h":>4} {"none":>8} {"auto":>8} {"ets":>8} {"snaive":>8}  calendar parts (auto)')
-    res = {'none': [], 'auto': [], 'ets': [], 'snaive': []}
+    out(f'  {"series":<14} {"freq":<7} {"n_train":>7} {"h":>4} {"none":>8} {"parts":>8} {"ets":>8} {"snaive":>8}  calendar parts tried')
+    res = {'none': [], 'parts': [], 'ets': [], 'snaive': []}
     for s in series:
         m_none = s.mase(fc['none'].get(s.name))
-        m_auto = s.mase(fc['auto'].get(s.name))
+        m_auto = s.mase(fc['parts'].get(s.name))
         m_ets = s.mase(ets[s.name][0]) if ets else float('nan')
         m_sn = s.mase(seasonal_naive(s))
-        for k, v in (('none', m_none), ('auto', m_auto), ('ets', m_ets), ('snaive', m_sn)):
+        for k, v in (('none', m_none), ('parts', m_auto), ('ets', m_ets), ('snaive', m_sn)):
             res[k].append(v)
             bench(f'time.{s.name}.{k}.mase', v, 'mase')
         out(f'  {s.name:<14} {s.freq:<7} {len(s.train):>7} {s.h:>4} {fmt(m_none)} {fmt(m_auto)} {fmt(m_ets)} {fmt(m_sn)}  {parts.get(s.name, "")}')
-    out('  ' + f'{"geomean":<14} {"":<7} {"":>7} {"":>4} ' + ' '.join(fmt(geomean(res[k])) for k in ('none', 'auto', 'ets', 'snaive')))
+    out('  ' + f'{"geomean":<14} {"":<7} {"":>7} {"":>4} ' + ' '.join(fmt(geomean(res[k])) for k in ('none', 'parts', 'ets', 'snaive')))
     for k in res:
         bench(f'time.{k}.geomean_mase', geomean(res[k]), 'mase')
     if ets is None:
