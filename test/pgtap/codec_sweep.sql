@@ -211,6 +211,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     m bytea := (SELECT model FROM pg_temp.cs_models WHERE kind = model_kind);
     series float8[] := (SELECT a FROM pg_temp.cs_series);
+    -- timestamps for the models with calendar inputs (time-aware models need them)
+    stamps timestamptz[] := (SELECT array_agg(timestamptz '2024-01-01 00:00+00' + make_interval(days => g))
+                             FROM generate_series(1, cardinality(series)) g);
     b bytea;
     id bigint;
     rows bigint;
@@ -235,14 +238,14 @@ BEGIN
             CONTINUE;
         END;
         BEGIN
-            SELECT count(*) INTO rows FROM seq_forecast(id, 2, series);
+            SELECT count(*) INTO rows FROM seq_forecast(id, 2, series, stamps[cardinality(stamps)]);
             INSERT INTO pg_temp.cs_outcome VALUES (model_kind, i % 8, 'stored by id', 'ok', rows::text, NULL);
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
             INSERT INTO pg_temp.cs_outcome VALUES (model_kind, i % 8, 'stored by id', SQLSTATE, SQLERRM, detail);
         END;
         BEGIN
-            SELECT count(*) INTO rows FROM seq_predict('cs-stored-' || model_kind, series);
+            SELECT count(*) INTO rows FROM seq_predict('cs-stored-' || model_kind, series, stamps);
             INSERT INTO pg_temp.cs_outcome VALUES (model_kind, i % 8, 'stored by name', 'ok', rows::text, NULL);
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
@@ -263,7 +266,7 @@ SELECT is(ARRAY(SELECT forecast FROM seq_forecast((SELECT model FROM cs_models W
           ARRAY(SELECT forecast FROM seq_forecast((SELECT model FROM cs_models WHERE kind = 'gru'), 4)),
           'format 3 with time fields: the same forecasts');
 SELECT is(ARRAY(SELECT forecast FROM seq_forecast((SELECT model FROM cs_models WHERE kind = 'gru-v3-exog'), 4,
-                                                  (SELECT a FROM cs_series))),
+                                                  (SELECT a FROM cs_series), '2024-01-01')),
           ARRAY(SELECT forecast FROM seq_forecast((SELECT model FROM cs_models WHERE kind = 'gru'), 4,
                                                   (SELECT a FROM cs_series))),
           'format 3 with exog columns of zero weights: the same forecasts');
