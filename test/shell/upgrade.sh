@@ -148,7 +148,7 @@ sigs() {
         JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
         JOIN pg_extension e ON d.refobjid = e.oid AND e.extname = 'seqforecast' ORDER BY 1" | LC_ALL=C sort
 }
-sigs "$U" >"$SCRATCH/sigs10" && sigs "$F" >"$SCRATCH/sigsf" || bail "function signatures"
+{ sigs "$U" >"$SCRATCH/sigs10" && sigs "$F" >"$SCRATCH/sigsf"; } || bail "function signatures"
 changed=$(LC_ALL=C comm -23 "$SCRATCH/sigs10" "$SCRATCH/sigsf" | cut -d'|' -f1)
 note "functions whose 1.0 form a fresh $fresh_version install no longer has: $(printf '%s' "$changed" | tr '\n' ';')"
 
