@@ -41,7 +41,7 @@ else
     finish
 fi
 figure "dpkg-buildpackage in $(fsub "$(now)" "$t0") s"
-deb=$(ls "$T"/postgresql-15-seqforecast_*.deb 2>/dev/null | head -n 1)
+deb=$(find "$T" -maxdepth 1 -name "postgresql-15-seqforecast_*.deb" | head -n 1)
 [ -n "$deb" ] || bail "no postgresql-15-seqforecast_*.deb in $(ls "$T")"
 note "built $(basename "$deb")"
 is "the package is postgresql-15-seqforecast" "$(dpkg-deb -f "$deb" Package)" "postgresql-15-seqforecast"
@@ -56,12 +56,30 @@ for f in "$SEQFORECAST_ROOT"/seqforecast--*.sql; do
     like "it holds $(basename "$f")" "$contents" "^/usr/share/postgresql/15/extension/$(basename "$f")\$"
 done
 
+# The PGXN META.json: the spec's required keys, semantic versions, the
+# extension's version.
+meta=$(python3 - "$SEQFORECAST_ROOT/META.json" <<'PY'
+import json, re, sys
+m = json.load(open(sys.argv[1]))
+sv = re.compile(r"^\d+\.\d+\.\d+$")
+missing = [k for k in ("name", "abstract", "maintainer", "version", "license", "provides", "meta-spec") if k not in m]
+assert not missing, "missing keys: %s" % missing
+assert m["meta-spec"]["version"] == "1.0.0", "meta-spec version"
+assert sv.match(m["version"]), "version %r is not semantic" % m["version"]
+for name, p in m["provides"].items():
+    assert "file" in p and sv.match(p["version"]), "provides.%s" % name
+print(m["version"])
+PY
+)
+is "META.json has the PGXN 1.0.0 spec's required keys; its version is the extension's" "$meta" \
+    "$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$SEQFORECAST_ROOT/seqforecast.control").0"
+
 # A relocated copy of the PostgreSQL 15 this test runs with, without any
 # seqforecast files, and the .deb unpacked over it.
 pgdir=$(cd "$("$PG_CONFIG" --bindir)/.." && pwd)
 sharedir=$("$PG_CONFIG" --sharedir)
 mkdir -p "$ROOT/usr/lib/postgresql" "$ROOT/usr/share/postgresql"
-cp -a "$pgdir" "$ROOT/usr/lib/postgresql/15" && cp -a "$sharedir" "$ROOT/usr/share/postgresql/15" || bail "copy of $pgdir"
+{ cp -a "$pgdir" "$ROOT/usr/lib/postgresql/15" && cp -a "$sharedir" "$ROOT/usr/share/postgresql/15"; } || bail "copy of $pgdir"
 rm -f "$ROOT"/usr/lib/postgresql/15/lib/seqforecast.so "$ROOT"/usr/share/postgresql/15/extension/seqforecast*
 rm -rf "$ROOT"/usr/lib/postgresql/15/lib/bitcode/seqforecast*
 dpkg -x "$deb" "$ROOT" || bail "dpkg -x $deb"
