@@ -246,6 +246,7 @@ uses_changed() {
 }
 views_sql="SELECT c.relname, c.relkind, pg_get_viewdef(c.oid) FROM pg_class c WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'public'::regnamespace ORDER BY 1"
 blocked=$(uses_changed)
+mv_before=$(q -d "$V" -c "SELECT * FROM mv_forecast ORDER BY 1")
 views_before=$(q -d "$V" -c "$views_sql")
 vbefore=$(q -d "$V" -c "$FORECASTS")
 cat_v10=$(q -d "$V" -c "$CATALOG")
@@ -256,23 +257,38 @@ if [ -n "$blocked" ]; then
     is "nothing changed: still 1.0" "$(q -d "$V" -c "SELECT extversion FROM pg_extension WHERE extname = 'seqforecast'")" "1.0"
     is "nothing changed: the extension's objects are 1.0's" "$(q -d "$V" -c "$CATALOG")" "$cat_v10"
     is "nothing changed: the views and their definitions" "$(q -d "$V" -c "$views_sql")" "$views_before"
-    for b in $blocked; do q -d "$V" -c "DROP VIEW $b" >/dev/null; done
+    # What the README tells users: keep the definitions, drop, update, re-create.
+    q -d "$V" -F '|' -c "SELECT relname, relkind FROM pg_class WHERE relname = ANY (string_to_array('$(printf '%s' "$blocked" | paste -sd,)', ','))
+        AND relnamespace = 'public'::regnamespace ORDER BY 1" >"$SCRATCH/blocked"
+    while IFS='|' read -r b kind; do
+        q -d "$V" -c "SELECT pg_get_viewdef('$b'::regclass, true)" >"$SCRATCH/def.$b"
+        if [ "$kind" = m ]; then q -d "$V" -c "DROP MATERIALIZED VIEW $b" >/dev/null; else q -d "$V" -c "DROP VIEW $b" >/dev/null; fi
+    done <"$SCRATCH/blocked"
     views_before=$(q -d "$V" -c "$views_sql")
 else
     note "no 1.0 function changes its result in $fresh_version: no view stops the update"
 fi
-mv_before=$(q -d "$V" -c "SELECT * FROM mv_forecast ORDER BY 1")
-vviews_before=$(for w in $(q -d "$V" -c "SELECT relname FROM pg_class WHERE relkind = 'v' AND relnamespace = 'public'::regnamespace ORDER BY 1"); do
-    q -d "$V" -c "SELECT '$w', * FROM $w ORDER BY 2"; done)
+kept_views="SELECT relname FROM pg_class WHERE relkind = 'v' AND relnamespace = 'public'::regnamespace ORDER BY 1"
+vviews_before=$(for w in $(q -d "$V" -c "$kept_views"); do q -d "$V" -c "SELECT '$w', * FROM $w ORDER BY 2"; done)
 if out=$(q -d "$V" -c "ALTER EXTENSION seqforecast UPDATE" 2>&1); then
     ok "without views over changed functions the update succeeds with views, a materialized view and a job in place"
 else
     not_ok "without views over changed functions the update succeeds" "$out"
 fi
 is "the views keep their definitions" "$(q -d "$V" -c "$views_sql")" "$views_before"
-vviews_after=$(for w in $(q -d "$V" -c "SELECT relname FROM pg_class WHERE relkind = 'v' AND relnamespace = 'public'::regnamespace ORDER BY 1"); do
-    q -d "$V" -c "SELECT '$w', * FROM $w ORDER BY 2"; done)
+vviews_after=$(for w in $(q -d "$V" -c "$kept_views"); do q -d "$V" -c "SELECT '$w', * FROM $w ORDER BY 2"; done)
 is "the views return what they returned under 1.0" "$vviews_after" "$vviews_before"
+if [ -n "$blocked" ]; then
+    while IFS='|' read -r b kind; do
+        what=VIEW
+        [ "$kind" = m ] && what="MATERIALIZED VIEW"
+        if out=$(q -d "$V" -c "CREATE $what $b AS $(cat "$SCRATCH/def.$b")" -c "SELECT count(*) FROM $b" 2>&1); then
+            ok "the dropped $b is created again from its saved definition and runs"
+        else
+            not_ok "the dropped $b is created again from its saved definition and runs" "$out"
+        fi
+    done <"$SCRATCH/blocked"
+fi
 q -d "$V" -c "REFRESH MATERIALIZED VIEW mv_forecast" >/dev/null || not_ok "REFRESH MATERIALIZED VIEW after the update"
 is "the materialized view refreshes to the same rows" "$(q -d "$V" -c "SELECT * FROM mv_forecast ORDER BY 1")" "$mv_before"
 is "the models forecast the same numbers" "$(q -d "$V" -c "$FORECASTS")" "$vbefore"
