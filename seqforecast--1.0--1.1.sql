@@ -228,29 +228,232 @@ COMMENT ON AGGREGATE @extschema@.seq_train(text, float8[], jsonb) IS 'train a mo
 COMMENT ON AGGREGATE @extschema@.seq_fit(text, float8[]) IS 'train a model of kind on rows of the target then its covariates, return it serialized (no side effect)';
 COMMENT ON AGGREGATE @extschema@.seq_fit(text, float8[], jsonb) IS 'train a model of kind on rows of the target then its covariates with options, return it serialized (no side effect)';
 
--- Covariates in forecasts (issue 12, helper covar2): seq_forecast gains
--- future, the covariates of each forecast step (a two-dimensional float8
--- array, one row per step) for a model trained on rows of the target then
--- its covariates.  Such a model is refused (22023) by every inference
--- function given no covariates, never fed zeros.  The 1.0 functions are
--- dropped and created anew with the same result columns.
+-- Time-aware series (issue 11) -----------------------------------------------
+--
+-- seq_train and seq_fit take a timestamp (date, timestamp or timestamptz)
+-- before the value; they sort by it, find the frequency and handle
+-- duplicates and gaps (README, "Series with timestamps").  seq_forecast
+-- returns the timestamp of each step and takes history_end; seq_predict and
+-- seq_evaluate take ts timestamptz[]; seq_anomalies is new.  The result
+-- columns of seq_forecast and seq_predict change, so they are dropped and
+-- created anew like seq_evaluate above: a view using them stops the update
+-- with PostgreSQL's dependency error (2BP01), leaving everything as it was.
+
+CREATE FUNCTION @extschema@.seq_train_ts_accum(internal, text, date, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_train_ts_accum(internal, text, date, float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_train_ts_accum(internal, text, timestamp, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_train_ts_accum(internal, text, timestamp, float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_train_ts_accum(internal, text, timestamptz, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_train_ts_accum(internal, text, timestamptz, float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_train_ts_final(internal)
+RETURNS bigint AS 'MODULE_PATHNAME', 'seq_train_ts_final'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts date, value float8) (
+    SFUNC = @extschema@.seq_train_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts date, value float8, options jsonb) (
+    SFUNC = @extschema@.seq_train_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts timestamp, value float8) (
+    SFUNC = @extschema@.seq_train_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts timestamp, value float8, options jsonb) (
+    SFUNC = @extschema@.seq_train_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts timestamptz, value float8) (
+    SFUNC = @extschema@.seq_train_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts timestamptz, value float8, options jsonb) (
+    SFUNC = @extschema@.seq_train_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+COMMENT ON FUNCTION @extschema@.seq_train_ts_accum(internal, text, date, float8) IS 'transition function of seq_train with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_train(text, date, float8) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+COMMENT ON FUNCTION @extschema@.seq_train_ts_accum(internal, text, date, float8, jsonb) IS 'transition function of seq_train with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_train(text, date, float8, jsonb) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+COMMENT ON FUNCTION @extschema@.seq_train_ts_accum(internal, text, timestamp, float8) IS 'transition function of seq_train with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_train(text, timestamp, float8) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+COMMENT ON FUNCTION @extschema@.seq_train_ts_accum(internal, text, timestamp, float8, jsonb) IS 'transition function of seq_train with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_train(text, timestamp, float8, jsonb) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+COMMENT ON FUNCTION @extschema@.seq_train_ts_accum(internal, text, timestamptz, float8) IS 'transition function of seq_train with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_train(text, timestamptz, float8) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+COMMENT ON FUNCTION @extschema@.seq_train_ts_accum(internal, text, timestamptz, float8, jsonb) IS 'transition function of seq_train with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_train(text, timestamptz, float8, jsonb) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+COMMENT ON FUNCTION @extschema@.seq_train_ts_final(internal) IS 'final function of seq_train with timestamps: sorts, places the rows on the frequency''s steps, trains';
+CREATE FUNCTION @extschema@.seq_fit_ts_accum(internal, text, date, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_fit_ts_accum(internal, text, date, float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_fit_ts_accum(internal, text, timestamp, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_fit_ts_accum(internal, text, timestamp, float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_fit_ts_accum(internal, text, timestamptz, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_fit_ts_accum(internal, text, timestamptz, float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.seq_fit_ts_final(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'seq_fit_ts_final'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts date, value float8) (
+    SFUNC = @extschema@.seq_fit_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts date, value float8, options jsonb) (
+    SFUNC = @extschema@.seq_fit_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts timestamp, value float8) (
+    SFUNC = @extschema@.seq_fit_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts timestamp, value float8, options jsonb) (
+    SFUNC = @extschema@.seq_fit_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts timestamptz, value float8) (
+    SFUNC = @extschema@.seq_fit_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts timestamptz, value float8, options jsonb) (
+    SFUNC = @extschema@.seq_fit_ts_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_accum(internal, text, date, float8) IS 'transition function of seq_fit with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, date, float8) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given) and return it serialized, storing nothing';
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_accum(internal, text, date, float8, jsonb) IS 'transition function of seq_fit with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, date, float8, jsonb) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given) and return it serialized, storing nothing';
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_accum(internal, text, timestamp, float8) IS 'transition function of seq_fit with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, timestamp, float8) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given) and return it serialized, storing nothing';
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_accum(internal, text, timestamp, float8, jsonb) IS 'transition function of seq_fit with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, timestamp, float8, jsonb) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given) and return it serialized, storing nothing';
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_accum(internal, text, timestamptz, float8) IS 'transition function of seq_fit with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, timestamptz, float8) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given) and return it serialized, storing nothing';
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_accum(internal, text, timestamptz, float8, jsonb) IS 'transition function of seq_fit with timestamps';
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, timestamptz, float8, jsonb) IS 'train a model on rows with timestamps (sorted by ts, frequency detected or given) and return it serialized, storing nothing';
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_final(internal) IS 'final function of seq_fit with timestamps: sorts, places the rows on the frequency''s steps, trains';
+-- Volatile like the value-only forms (see seqforecast--1.0.sql).
+UPDATE pg_catalog.pg_proc SET provolatile = 'v'
+WHERE oid IN ('@extschema@.seq_train(text, date, float8)'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, date, float8, jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, timestamp, float8)'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, timestamp, float8, jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, timestamptz, float8)'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, timestamptz, float8, jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, date, float8)'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, date, float8, jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, timestamp, float8)'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, timestamp, float8, jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, timestamptz, float8)'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, timestamptz, float8, jsonb)'::pg_catalog.regprocedure);
 DROP FUNCTION @extschema@.seq_forecast(bigint, int, float8[]);
 DROP FUNCTION @extschema@.seq_forecast(text, int, float8[]);
 DROP FUNCTION @extschema@.seq_forecast(bytea, int, float8[]);
-
-CREATE FUNCTION @extschema@.seq_forecast(model bigint, horizon int DEFAULT 1, history float8[] DEFAULT NULL, future float8[] DEFAULT NULL)
-RETURNS TABLE(step int, forecast float8, lower float8, upper float8)
+DROP FUNCTION @extschema@.seq_predict(bigint, float8[]);
+DROP FUNCTION @extschema@.seq_predict(text, float8[]);
+DROP FUNCTION @extschema@.seq_predict(bytea, float8[]);
+DROP FUNCTION @extschema@.seq_evaluate(bigint, float8[], int);
+DROP FUNCTION @extschema@.seq_evaluate(text, float8[], int);
+DROP FUNCTION @extschema@.seq_evaluate(bytea, float8[], int);
+-- future (issue 12, helper covar2): the covariates of each forecast step, a
+-- two-dimensional float8 array of one row per step, for a model trained on
+-- rows of the target then its covariates; such a model is refused (22023)
+-- by every inference function given no covariates, never fed zeros.
+CREATE FUNCTION @extschema@.seq_forecast(model bigint, horizon int DEFAULT 1, history float8[] DEFAULT NULL,
+                                         history_end timestamptz DEFAULT NULL, future float8[] DEFAULT NULL)
+RETURNS TABLE(step int, ts timestamptz, forecast float8, lower float8, upper float8)
 AS 'MODULE_PATHNAME', 'seq_forecast'
 LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE ROWS 14;
-CREATE FUNCTION @extschema@.seq_forecast(model text, horizon int DEFAULT 1, history float8[] DEFAULT NULL, future float8[] DEFAULT NULL)
-RETURNS TABLE(step int, forecast float8, lower float8, upper float8)
+COMMENT ON FUNCTION @extschema@.seq_forecast(bigint, int, float8[], timestamptz, float8[]) IS 'multi-step forecast with 90% intervals and the timestamp of each step from the model with this id; future: the covariates of each step (one row per step) for a covariate model';
+CREATE FUNCTION @extschema@.seq_forecast(model text, horizon int DEFAULT 1, history float8[] DEFAULT NULL,
+                                         history_end timestamptz DEFAULT NULL, future float8[] DEFAULT NULL)
+RETURNS TABLE(step int, ts timestamptz, forecast float8, lower float8, upper float8)
 AS 'MODULE_PATHNAME', 'seq_forecast'
 LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE ROWS 14;
-CREATE FUNCTION @extschema@.seq_forecast(model bytea, horizon int DEFAULT 1, history float8[] DEFAULT NULL, future float8[] DEFAULT NULL)
-RETURNS TABLE(step int, forecast float8, lower float8, upper float8)
+COMMENT ON FUNCTION @extschema@.seq_forecast(text, int, float8[], timestamptz, float8[]) IS 'multi-step forecast with 90% intervals and the timestamp of each step from the newest model of this name; future: the covariates of each step (one row per step) for a covariate model';
+CREATE FUNCTION @extschema@.seq_forecast(model bytea, horizon int DEFAULT 1, history float8[] DEFAULT NULL,
+                                         history_end timestamptz DEFAULT NULL, future float8[] DEFAULT NULL)
+RETURNS TABLE(step int, ts timestamptz, forecast float8, lower float8, upper float8)
 AS 'MODULE_PATHNAME', 'seq_forecast'
-LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE ROWS 14;
-
-COMMENT ON FUNCTION @extschema@.seq_forecast(bigint, int, float8[], float8[]) IS 'multi-step forecast with 90% intervals from the model with this id; future: the covariates of each step (one row per step) for a covariate model';
-COMMENT ON FUNCTION @extschema@.seq_forecast(text, int, float8[], float8[]) IS 'multi-step forecast with 90% intervals from the newest model of this name; future: the covariates of each step (one row per step) for a covariate model';
-COMMENT ON FUNCTION @extschema@.seq_forecast(bytea, int, float8[], float8[]) IS 'multi-step forecast with 90% intervals from a serialized model; future: the covariates of each step (one row per step) for a covariate model';
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE ROWS 14;
+COMMENT ON FUNCTION @extschema@.seq_forecast(bytea, int, float8[], timestamptz, float8[]) IS 'multi-step forecast with 90% intervals and the timestamp of each step from a serialized model; future: the covariates of each step (one row per step) for a covariate model';
+CREATE FUNCTION @extschema@.seq_predict(model bigint, series float8[], ts timestamptz[] DEFAULT NULL)
+RETURNS TABLE("position" int, ts timestamptz, actual float8, predicted float8)
+AS 'MODULE_PATHNAME', 'seq_predict'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seq_predict(bigint, float8[], timestamptz[]) IS 'one-step predictions over every window of a series, with its timestamps when given, the model with this id';
+CREATE FUNCTION @extschema@.seq_predict(model text, series float8[], ts timestamptz[] DEFAULT NULL)
+RETURNS TABLE("position" int, ts timestamptz, actual float8, predicted float8)
+AS 'MODULE_PATHNAME', 'seq_predict'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seq_predict(text, float8[], timestamptz[]) IS 'one-step predictions over every window of a series, with its timestamps when given, the newest model of this name';
+CREATE FUNCTION @extschema@.seq_predict(model bytea, series float8[], ts timestamptz[] DEFAULT NULL)
+RETURNS TABLE("position" int, ts timestamptz, actual float8, predicted float8)
+AS 'MODULE_PATHNAME', 'seq_predict'
+LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seq_predict(bytea, float8[], timestamptz[]) IS 'one-step predictions over every window of a series, with its timestamps when given, a serialized model';
+CREATE FUNCTION @extschema@.seq_evaluate(model bigint, series float8[], horizon int DEFAULT 1, ts timestamptz[] DEFAULT NULL)
+RETURNS TABLE(n int, r2 float8, rmse float8, mae float8, mape float8, mase float8, coverage float8)
+AS 'MODULE_PATHNAME', 'seq_evaluate'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.seq_evaluate(bigint, float8[], int, timestamptz[]) IS 'R^2, RMSE, MAE, MAPE, MASE and 90% interval coverage of the 1 .. horizon step forecasts from every origin of a series (ts: its timestamps), the model with this id';
+CREATE FUNCTION @extschema@.seq_evaluate(model text, series float8[], horizon int DEFAULT 1, ts timestamptz[] DEFAULT NULL)
+RETURNS TABLE(n int, r2 float8, rmse float8, mae float8, mape float8, mase float8, coverage float8)
+AS 'MODULE_PATHNAME', 'seq_evaluate'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.seq_evaluate(text, float8[], int, timestamptz[]) IS 'R^2, RMSE, MAE, MAPE, MASE and 90% interval coverage of the 1 .. horizon step forecasts from every origin of a series (ts: its timestamps), the newest model of this name';
+CREATE FUNCTION @extschema@.seq_evaluate(model bytea, series float8[], horizon int DEFAULT 1, ts timestamptz[] DEFAULT NULL)
+RETURNS TABLE(n int, r2 float8, rmse float8, mae float8, mape float8, mase float8, coverage float8)
+AS 'MODULE_PATHNAME', 'seq_evaluate'
+LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.seq_evaluate(bytea, float8[], int, timestamptz[]) IS 'R^2, RMSE, MAE, MAPE, MASE and 90% interval coverage of the 1 .. horizon step forecasts from every origin of a series (ts: its timestamps), a serialized model';
+CREATE FUNCTION @extschema@.seq_anomalies(model bigint, series float8[], ts timestamptz[] DEFAULT NULL, coverage float8 DEFAULT 0.9)
+RETURNS TABLE("position" int, ts timestamptz, actual float8, predicted float8, lower float8, upper float8, score float8)
+AS 'MODULE_PATHNAME', 'seq_anomalies'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seq_anomalies(bigint, float8[], timestamptz[], float8) IS 'the values of a series outside the one-step prediction interval at this coverage, with how far outside in interval widths, the model with this id';
+CREATE FUNCTION @extschema@.seq_anomalies(model text, series float8[], ts timestamptz[] DEFAULT NULL, coverage float8 DEFAULT 0.9)
+RETURNS TABLE("position" int, ts timestamptz, actual float8, predicted float8, lower float8, upper float8, score float8)
+AS 'MODULE_PATHNAME', 'seq_anomalies'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seq_anomalies(text, float8[], timestamptz[], float8) IS 'the values of a series outside the one-step prediction interval at this coverage, with how far outside in interval widths, the newest model of this name';
+CREATE FUNCTION @extschema@.seq_anomalies(model bytea, series float8[], ts timestamptz[] DEFAULT NULL, coverage float8 DEFAULT 0.9)
+RETURNS TABLE("position" int, ts timestamptz, actual float8, predicted float8, lower float8, upper float8, score float8)
+AS 'MODULE_PATHNAME', 'seq_anomalies'
+LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seq_anomalies(bytea, float8[], timestamptz[], float8) IS 'the values of a series outside the one-step prediction interval at this coverage, with how far outside in interval widths, a serialized model';

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Accuracy benchmark of seqforecast (issue 10; see bench/README.md, figure 5).
 
-    bench/accuracy.py [cinema] [forecast]      (default: both)
+    bench/accuracy.py [cinema] [forecast] [time]   (default: cinema forecast)
 
 forecast: every univariate series of ../shared/data/forecasting/ (relative to
 the repository root), M4-style: train on all but the last h values, forecast
@@ -10,7 +10,10 @@ through CROSS JOIN LATERAL) in a throwaway database, against seasonal naive
 and statsmodels' damped additive ETS fitted on the same training part.
 Scored by MASE (scaled by the in-sample seasonal-naive MAE of the training
 part).  cinema: one-step holdout R^2 of seq_fit on the tutorial series, seeds
-1-5, with the defaults and with the tutorial preset.
+1-5, with the defaults and with the tutorial preset.  time: a few series
+with real timestamps (daily, weekly, 5-minute business hours, cinema) through
+seq_fit(kind, ts, value) with calendar "none" (the default) and with the
+calendar parts of each frequency's cycle, MASE beside ETS.
 
 Environment:
   SF_OPTIONS    JSON object merged into every training's options (its keys win)
@@ -926,11 +929,114 @@ def part_cinema(server):
     flush_bench()
 
 
+# --- time-aware series: calendar inputs ---------------------------------------
+
+# (file, name, timestamp column, value column, freq, options): series with
+# real timestamps trained through seq_fit(kind, ts, value, options).
+TIME_SERIES = [
+    ('forecasting/otexts_views_daily.csv', 'otexts_views', 'day', 'pageviews', 'daily', {}),
+    ('forecasting/melb_walkers_daily.csv', 'melb_walkers', 'day', 'count', 'daily', {}),
+    ('forecasting/us_gasoline_weekly.csv', 'us_gasoline', 'week', 'barrels', 'weekly', {}),
+    ('forecasting/bank_calls_5min.csv', 'bank_calls', 'at', 'calls', '5min', {'gaps': 'keep'}),
+    ('cinema_daily.csv', 'cinema', 'date', 'total_sales', 'daily', {}),
+]
+# The calendar parts of each frequency's own cycle, tried against none.
+TIME_PARTS = {'daily': ['day_of_week'], 'weekly': ['week_of_year'], '5min': ['hour_of_day', 'day_of_week']}
+
+
+def part_time(server, tmp):
+    """MASE of the time-aware forms with calendar 'none' and with parts, beside ETS."""
+    t_part = time.time()
+    out('\n-- 5d. time-aware series: seq_fit(kind, ts, value) with calendar "none" and with the parts of its cycle')
+    extra = json.loads(os.environ.get('SF_OPTIONS') or '{}')
+    kind = os.environ.get('SF_TIME_KIND', 'gru')
+    rows, series = [], []
+    for fname, name, tcol, vcol, freq, opts in TIME_SERIES:
+        path = os.path.join(SHARED, 'data', fname)
+        if not os.path.exists(path):
+            out(f'# {fname} not found: left out')
+            continue
+        header, data = read_rows(path)
+        ti, vi = header.index(tcol), header.index(vcol)
+        pts = [(r[ti], float(r[vi])) for r in data]
+        if freq == '5min':
+            days = int(os.environ.get('SF_BANK_DAYS', '20'))
+            pts = pts[-(days * M[freq] + H[freq]):]
+        s = Series(name, freq, 'time', [v for _, v in pts])
+        s.ts = [t for t, _ in pts]
+        s.opts = opts
+        series.append(s)
+    if not series:
+        out('time part skipped: no series found')
+        return
+    if server.error is not None:
+        out(f'# time part skipped: {server.error}')
+        return
+    ets, why = (None, 'SF_NO_ETS=1') if os.environ.get('SF_NO_ETS') == '1' else fit_ets(series, tmp)
+    buf = io.StringIO()
+    buf.write("SET client_min_messages = warning;\nSET TimeZone = 'UTC';\n"
+              'CREATE TABLE time_train(series text, ts timestamptz, v float8);\n'
+              'CREATE TABLE time_opts(series text, opts jsonb, h int);\n'
+              'COPY time_train FROM STDIN WITH (FORMAT csv);\n')
+    w = csv.writer(buf, lineterminator='\n')
+    for s in series:
+        for t, v in zip(s.ts[:len(s.train)], s.train):
+            w.writerow([s.name, t, repr(v)])
+    buf.write('\\.\nCOPY time_opts FROM STDIN WITH (FORMAT csv);\n')
+    for cal in ('none', 'parts'):
+        for s in series:
+            o = dict(s.opts, calendar='none' if cal == 'none' else TIME_PARTS[s.freq])
+            w.writerow([s.name + '|' + cal, json.dumps(o), s.h])
+    buf.write('\\.\n')
+    for cal in ('none', 'parts'):
+        x = sql_literal(json.dumps(extra))
+        buf.write(f"CREATE TABLE time_model_{cal} AS SELECT d.series, o.h, seq_fit({sql_literal(kind)}, d.ts, d.v, o.opts || {x}::jsonb) AS m "
+                  f"FROM time_train d JOIN time_opts o ON o.series = d.series || '|{cal}' GROUP BY d.series, o.h, o.opts;\n")
+        buf.write(f"CREATE TABLE time_ids_{cal} AS SELECT series, seq_model_save('time-' || series || '-{cal}', m) AS id "
+                  f"FROM time_model_{cal};\n")
+        buf.write(f"COPY (SELECT '{cal}', t.series, f.step, f.forecast, s.options->>'calendar' FROM time_model_{cal} t "
+                  f"JOIN time_ids_{cal} i USING (series) JOIN seq_model s ON s.id = i.id "
+                  f"CROSS JOIN LATERAL seq_forecast(t.m, t.h) f ORDER BY 2, 3) TO STDOUT WITH (FORMAT csv);\n")
+    t = time.time()
+    ok, o, e = server.session(buf.getvalue())
+    seconds = time.time() - t
+    if not ok:
+        out(f'# time part failed: {e.strip()[-1500:]}')
+        return
+    fc = {'none': {}, 'parts': {}}
+    parts = {}
+    for row in csv_lines(o):
+        if len(row) == 5 and row[0] in fc:
+            fc[row[0]].setdefault(row[1], []).append(float(row[3]))
+            if row[0] == 'parts':
+                parts[row[1]] = row[4]
+    out(f'# {kind}, default options || SF_OPTIONS = {json.dumps(extra)}; trained and forecast in {seconds:.1f} s; '
+        'horizons: daily 14, weekly 13, 5min 169 (one business day); cinema has gaps filled')
+    out(f'  {"series":<14} {"freq":<7} {"n_train":>7} {"h":>4} {"none":>8} {"parts":>8} {"ets":>8} {"snaive":>8}  calendar parts tried')
+    res = {'none': [], 'parts': [], 'ets': [], 'snaive': []}
+    for s in series:
+        m_none = s.mase(fc['none'].get(s.name))
+        m_auto = s.mase(fc['parts'].get(s.name))
+        m_ets = s.mase(ets[s.name][0]) if ets else float('nan')
+        m_sn = s.mase(seasonal_naive(s))
+        for k, v in (('none', m_none), ('parts', m_auto), ('ets', m_ets), ('snaive', m_sn)):
+            res[k].append(v)
+            bench(f'time.{s.name}.{k}.mase', v, 'mase')
+        out(f'  {s.name:<14} {s.freq:<7} {len(s.train):>7} {s.h:>4} {fmt(m_none)} {fmt(m_auto)} {fmt(m_ets)} {fmt(m_sn)}  {parts.get(s.name, "")}')
+    out('  ' + f'{"geomean":<14} {"":<7} {"":>7} {"":>4} ' + ' '.join(fmt(geomean(res[k])) for k in ('none', 'parts', 'ets', 'snaive')))
+    for k in res:
+        bench(f'time.{k}.geomean_mase', geomean(res[k]), 'mase')
+    if ets is None:
+        out(f'# ETS anchor skipped: {why}')
+    bench('time.wall_seconds', time.time() - t_part, 's')
+    flush_bench()
+
+
 def main(argv):
     parts = argv or ['cinema', 'forecast']
     for p in parts:
-        if p not in ('cinema', 'forecast'):
-            print(f'accuracy.py: unknown part {p} (cinema, forecast)', file=sys.stderr)
+        if p not in ('cinema', 'forecast', 'time'):
+            print(f'accuracy.py: unknown part {p} (cinema, forecast, time)', file=sys.stderr)
             return 2
     tmp = tempfile.mkdtemp(prefix='sfbench-accuracy-')
     server = Server()
@@ -944,6 +1050,8 @@ def main(argv):
             part_cinema(server)
         if 'forecast' in parts:
             part_forecast(server, tmp)
+        if 'time' in parts:
+            part_time(server, tmp)
     finally:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)

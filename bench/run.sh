@@ -58,8 +58,8 @@ for a in "$@"; do
     case $a in
         quick) sections="$sections $QUICK_SECTIONS" ;;
         more) sections="$sections $MORE_SECTIONS" ;;
-        accuracy) sections="$sections cinema forecast" ;;
-        core | large | torch | sql | cinema | forecast | isa | pgbench | ingest | scale) sections="$sections $a" ;;
+        accuracy) sections="$sections cinema forecast time" ;;
+        core | large | torch | sql | cinema | forecast | time | isa | pgbench | ingest | scale) sections="$sections $a" ;;
         *) echo "bench: unknown section $a" >&2; exit 2 ;;
     esac
 done
@@ -235,6 +235,7 @@ fi
 acc_parts=()
 want cinema && acc_parts+=(cinema)
 want forecast && acc_parts+=(forecast)
+want time && acc_parts+=(time)
 if [ ${#acc_parts[@]} -gt 0 ]; then
     want cinema || section "5c. accuracy: forecasting benchmark (bench/accuracy.py)"
     t=$SECONDS

@@ -28,6 +28,7 @@ required=(
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
     postgresql-15-cron
     build-essential python3 libxml2-utils
+    debhelper postgresql-server-dev-all
 )
 optional=(python3-torch python3-statsmodels clang-14 libclang-rt-14-dev valgrind)
 

@@ -125,8 +125,8 @@ SELECT count(*) AS rows, bool_and(a.actual = b.actual AND fc_close(a.predicted, 
 FROM seq_predict(:id, (SELECT a FROM fc_series)) a
 JOIN seq_predict((SELECT m FROM fc_fit), (SELECT a FROM fc_series)) b USING (position);
 -- The column is called position.
-SELECT unnest(proargnames[3:5]) AS column_name FROM pg_proc
-WHERE oid = 'seq_predict(bigint, float8[])'::regprocedure;
+SELECT unnest(proargnames[4:7]) AS column_name FROM pg_proc
+WHERE oid = 'seq_predict(bigint, float8[], timestamptz[])'::regprocedure;
 
 --
 -- seq_evaluate: the windows of seq_predict, scored.

@@ -17,6 +17,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/numeric.h"
 
 #include "seqforecast.h"
@@ -175,9 +176,10 @@ JsonbArrayNumber(JsonbValue *arr, int i)
 		v = getIthJsonbValueFromContainer(arr->val.binary.data, i);
 	if (v == NULL || v->type != jbvNumeric)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("covariate model has no covariates of its stored window"),
-				 errdetail("Its metadata lacks number %d of key \"tail_covariates\".", i + 1)));
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model keeps no covariates of its last window"),
+				 errdetail("Its metadata lacks number %d of key \"tail_covariates\".", i + 1),
+				 errhint("Train the model again over rows of the target then its covariates.")));
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 											  NumericGetDatum(v->val.numeric)));
 }
@@ -240,10 +242,50 @@ FutureExog(const SfModel *m, ArrayType *future, int horizon)
 	return exog;
 }
 
+/*
+ * The timestamp forecasts start after: the model's last step, or with a
+ * history its history_end.  false when the forecast has no timestamps (a
+ * model without time, or a history without history_end).
+ */
+static bool
+ForecastAnchor(FunctionCallInfo fcinfo, const SfModel *m, bool history,
+			   SfTime *t, int64 *from)
+{
+	bool		has_end = PG_NARGS() > 3 && !PG_ARGISNULL(3);
+
+	/* a model without timestamps has no steps to date: ts stays NULL */
+	if (!ModelTime(m, t))
+		return false;
+	if (!history)
+	{
+		if (has_end)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("history_end is given without a history"),
+					 errhint("Pass the recent values as history, or leave history_end NULL to continue the training series.")));
+		*from = t->last;
+		return true;
+	}
+	if (!has_end)
+	{
+		if (t->calendar != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("history_end is needed with a history for a model with calendar inputs"),
+					 errhint("Pass the timestamp of the last value of history as history_end.")));
+		return false;
+	}
+	*from = AxisOfTimestamp(t, PG_GETARG_TIMESTAMPTZ(3), "history_end");
+	return true;
+}
+
 static Rows *
-ForecastRows(FunctionCallInfo fcinfo)
+ForecastRows(FunctionCallInfo fcinfo, int ncols)
 {
 	SfModel    *m = LoadModel(fcinfo, 0);
+	SfTime		t;
+	int64		from = 0;
+	bool		timed;
 	int			horizon;
 	const double *window;
 	int64		phase;
@@ -263,9 +305,9 @@ ForecastRows(FunctionCallInfo fcinfo)
 				 errmsg("horizon must be between 1 and %d", MAX_HORIZON),
 				 errdetail("The value given was %d.", horizon)));
 
-	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
 	{
-		exog = FutureExog(m, PG_GETARG_ARRAYTYPE_P(3), horizon);
+		exog = FutureExog(m, PG_GETARG_ARRAYTYPE_P(4), horizon);
 		if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -296,17 +338,39 @@ ForecastRows(FunctionCallInfo fcinfo)
 		phase = m->tail_phase;
 	}
 
+	timed = ForecastAnchor(fcinfo, m, PG_NARGS() > 2 && !PG_ARGISNULL(2), &t, &from);
 	out = palloc(sizeof(double) * horizon);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, 1));
-	sf_forecast_x(&m->core, window, exog, phase, horizon, out, work, &InterruptHooks);
+	if (exog)
+		sf_forecast_x(&m->core, window, exog, phase, horizon, out, work, &InterruptHooks);
+	else if (timed && t.calendar != 0)
+	{
+		int			T = m->core.arch.window;
 
-	rows = NewRows(horizon, 4);
+		/* the rows of window[1 .. T-1], then one per forecast step */
+		sf_forecast_x(&m->core, window, CalendarSteps(&t, from, -(T - 2), T - 1 + horizon),
+					  phase, horizon, out, work, &InterruptHooks);
+	}
+	else
+		sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
+
+	/* the columns after step: ts (1.1), forecast, lower, upper */
+	rows = NewRows(horizon, ncols);
 	for (int h = 0; h < horizon; h++)
 	{
-		Datum	   *v = rows->values + h * 4;
-		bool	   *nl = rows->nulls + h * 4;
+		Datum	   *v = rows->values + h * ncols;
+		bool	   *nl = rows->nulls + h * ncols;
 
 		v[0] = Int32GetDatum(h + 1);
+		if (ncols == 5)
+		{
+			if (timed)
+				v[1] = TimestampTzGetDatum(StepTimestamp(&t, from, h + 1));
+			else
+				nl[1] = true;
+			v++;
+			nl++;
+		}
 		v[1] = Float8GetDatum(out[h]);
 		if (m->n_radius > 0)
 		{
@@ -323,7 +387,10 @@ ForecastRows(FunctionCallInfo fcinfo)
 
 PG_FUNCTION_INFO_V1(seq_forecast);
 
-/* seq_forecast(model, horizon int, history float8[], future float8[]) */
+/*
+ * seq_forecast(model, horizon int, history float8[], history_end timestamptz,
+ *              future float8[])
+ */
 Datum
 seq_forecast(PG_FUNCTION_ARGS)
 {
@@ -340,11 +407,52 @@ seq_forecast(PG_FUNCTION_ARGS)
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		SetupResult(fcinfo, funcctx);
-		funcctx->user_fctx = ForecastRows(fcinfo);
+		funcctx->user_fctx = ForecastRows(fcinfo, funcctx->tuple_desc->natts);
 		MemoryContextSwitchTo(old);
 	}
 	funcctx = SRF_PERCALL_SETUP();
 	return NextRow(fcinfo, funcctx);
+}
+
+/*
+ * The optional ts timestamptz[] argument at argno, parallel to a series of n
+ * values; NULL when not given.  A model with calendar inputs needs it.
+ */
+static TimestampTz *
+SeriesTimestamps(FunctionCallInfo fcinfo, const SfModel *m, int argno, int n)
+{
+	SfTime		t;
+	bool		timed = ModelTime(m, &t);
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+	{
+		if (timed && t.calendar != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ts is needed for a model with calendar inputs"),
+					 errhint("Pass the timestamps of the series as ts, one per value.")));
+		return NULL;
+	}
+	return ArrayToTimestamps(PG_GETARG_ARRAYTYPE_P(argno), n, "ts");
+}
+
+/*
+ * The calendar rows of a series with timestamps ts (and `beyond` steps after
+ * it) for a model with calendar inputs; NULL for any other model.
+ */
+static const double *
+SeriesCalendar(const SfModel *m, const TimestampTz *ts, int n, int beyond)
+{
+	SfTime		t;
+
+	if (!ModelTime(m, &t) || t.calendar == 0)
+		return NULL;
+	if (ts == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ts is needed for a model with calendar inputs"),
+				 errhint("Pass the timestamps of the series as ts, one per value.")));
+	return CalendarOfTimestamps(&t, ts, n, beyond);
 }
 
 /*
@@ -353,7 +461,7 @@ seq_forecast(PG_FUNCTION_ARGS)
  */
 static int
 PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
-			  double **pred)
+			  double **pred, int ts_argno, TimestampTz **ts)
 {
 	SfModel    *m = LoadModel(fcinfo, 0);
 	int			n;
@@ -361,8 +469,10 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 	int			count;
 	void	   *work;
 
-	CheckNoCovariates(m, "seq_predict");
+	CheckNoCovariates(m, get_func_name(fcinfo->flinfo->fn_oid));
 	series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
+	if (ts_argno >= 0)
+		*ts = SeriesTimestamps(fcinfo, m, ts_argno, n);
 
 	if (n <= m->core.arch.window)
 		ereport(ERROR,
@@ -375,8 +485,8 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 	count = n - m->core.arch.window;
 	*pred = palloc(sizeof(double) * count);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
-	sf_predict_windows(&m->core, series, SeriesPhase(m, series, n), count, *pred,
-					   work, &InterruptHooks);
+	sf_predict_windows_x(&m->core, series, SeriesCalendar(m, ts_argno >= 0 ? *ts : NULL, n, 0),
+						 SeriesPhase(m, series, n), count, *pred, work, &InterruptHooks);
 	*actual = series + m->core.arch.window;
 	*model = m;
 	return count;
@@ -384,7 +494,7 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 
 PG_FUNCTION_INFO_V1(seq_predict);
 
-/* seq_predict(model, series float8[]) -> (position, actual, predicted) */
+/* seq_predict(model, series float8[], ts timestamptz[]) -> (position, ts, actual, predicted) */
 Datum
 seq_predict(PG_FUNCTION_ARGS)
 {
@@ -396,19 +506,44 @@ seq_predict(PG_FUNCTION_ARGS)
 		SfModel    *m;
 		double	   *actual,
 				   *pred;
-		int			count;
+		TimestampTz *ts = NULL;
+		int			count,
+					nc;
 		Rows	   *rows;
 
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		SetupResult(fcinfo, funcctx);
-		count = PredictSeries(fcinfo, &m, &actual, &pred);
-		rows = NewRows(count, 3);
+		/* 1.0's result has no ts column */
+		nc = funcctx->tuple_desc->natts;
+		if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		{
+			/* no rows, as the STRICT function of 1.0 gave */
+			funcctx->user_fctx = NewRows(0, nc);
+			MemoryContextSwitchTo(old);
+			return NextRow(fcinfo, SRF_PERCALL_SETUP());
+		}
+		count = PredictSeries(fcinfo, &m, &actual, &pred, nc == 4 ? 2 : -1, &ts);
+		rows = NewRows(count, nc);
 		for (int i = 0; i < count; i++)
 		{
-			rows->values[i * 3] = Int32GetDatum(m->core.arch.window + i + 1);
-			rows->values[i * 3 + 1] = Float8GetDatum(actual[i]);
-			rows->values[i * 3 + 2] = Float8GetDatum(pred[i]);
+			Datum	   *v = rows->values + i * nc;
+			bool	   *nl = rows->nulls + i * nc;
+			int			p = m->core.arch.window + i;
+
+			*v++ = Int32GetDatum(p + 1);
+			nl++;
+			if (nc == 4)
+			{
+				if (ts)
+					*v = TimestampTzGetDatum(ts[p]);
+				else
+					*nl = true;
+				v++;
+				nl++;
+			}
+			v[0] = Float8GetDatum(actual[i]);
+			v[1] = Float8GetDatum(pred[i]);
 		}
 		funcctx->user_fctx = rows;
 		MemoryContextSwitchTo(old);
@@ -456,7 +591,7 @@ ModelSeason(const SfModel *m)
 PG_FUNCTION_INFO_V1(seq_evaluate);
 
 /*
- * seq_evaluate(model, series float8[], horizon int)
+ * seq_evaluate(model, series float8[], horizon int, ts timestamptz[])
  *   -> (n, r2, rmse, mae, mape, mase, coverage)
  *
  * Forecasts horizon steps recursively from every origin of the series (each
@@ -476,7 +611,7 @@ seq_evaluate(PG_FUNCTION_ARGS)
 		MemoryContext old;
 		SfModel    *m;
 		int			n,
-					horizon = PG_NARGS() > 2 ? PG_GETARG_INT32(2) : 1,
+					horizon = PG_NARGS() > 2 && !PG_ARGISNULL(2) ? PG_GETARG_INT32(2) : 1,
 					count,
 					T,
 					lag,
@@ -489,20 +624,29 @@ seq_evaluate(PG_FUNCTION_ARGS)
 				   *radius,
 					snaive = 0;
 		void	   *work;
+		TimestampTz *ts;
 		sf_scores	sc;
 		Rows	   *rows;
 
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		SetupResult(fcinfo, funcctx);
+		if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || (PG_NARGS() > 2 && PG_ARGISNULL(2)))
+		{
+			/* no rows, as the STRICT function of 1.0 gave */
+			funcctx->user_fctx = NewRows(0, funcctx->tuple_desc->natts);
+			MemoryContextSwitchTo(old);
+			return NextRow(fcinfo, SRF_PERCALL_SETUP());
+		}
 		if (horizon < 1 || horizon > MAX_HORIZON)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("horizon must be between 1 and %d", MAX_HORIZON),
 					 errdetail("The value given was %d.", horizon)));
 		m = LoadModel(fcinfo, 0);
-		CheckNoCovariates(m, "seq_evaluate");
+		CheckNoCovariates(m, get_func_name(fcinfo->flinfo->fn_oid));
 		series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
+		ts = SeriesTimestamps(fcinfo, m, 3, n);
 		T = m->core.arch.window;
 		if (n <= T)
 			ereport(ERROR,
@@ -522,8 +666,9 @@ seq_evaluate(PG_FUNCTION_ARGS)
 		for (int h = 0; h < horizon; h++)
 			radius[h] = m->n_radius > 0 ? IntervalRadius(m, h + 1) : NAN;
 		work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
-		sf_forecast_from(&m->core, series, SeriesPhase(m, series, n), 0, count,
-						 horizon, fc, work, &InterruptHooks);
+		sf_forecast_from_x(&m->core, series, SeriesCalendar(m, ts, n, horizon),
+						   SeriesPhase(m, series, n), 0, count, horizon, fc, work,
+						   &InterruptHooks);
 
 		/* origin k's (h+1)-step forecast is for value k + T + h */
 		for (int h = 0; h < horizon; h++)
@@ -553,6 +698,126 @@ seq_evaluate(PG_FUNCTION_ARGS)
 		rows->values[5] = NullableFloat(snaive > 0 ? sc.mae / snaive : NAN, &rows->nulls[5]);
 		rows->values[6] = NullableFloat(m->n_radius > 0 ? (double) inside / pairs : NAN,
 										&rows->nulls[6]);
+		funcctx->user_fctx = rows;
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	return NextRow(fcinfo, funcctx);
+}
+
+/*
+ * The standard normal quantile at p (Acklam's rational approximation, good
+ * to about 1e-9, plenty for an interval's width).
+ */
+static double
+NormalQuantile(double p)
+{
+	static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+		-2.759285104469687e+02, 1.383577518672690e+02,
+	-3.066479806614716e+01, 2.506628277459239e+00};
+	static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+		-1.556989798598866e+02, 6.680131188771972e+01,
+	-1.328068155288572e+01};
+	static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+		-2.400758277161838e+00, -2.549732539343734e+00,
+	4.374664141464968e+00, 2.938163982698783e+00};
+	static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+	2.445134137142996e+00, 3.754408661907416e+00};
+	double		q,
+				r;
+
+	if (p < 0.02425)
+	{
+		q = sqrt(-2 * log(p));
+		return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+			((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	}
+	if (p > 1 - 0.02425)
+		return -NormalQuantile(1 - p);
+	q = p - 0.5;
+	r = q * q;
+	return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+		(((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+PG_FUNCTION_INFO_V1(seq_anomalies);
+
+/*
+ * seq_anomalies(model, series float8[], ts timestamptz[], coverage float8)
+ *   -> (position, ts, actual, predicted, lower, upper, score)
+ *
+ * The values of the series outside the one-step prediction interval of
+ * their window.  The model's interval is fitted at 90% on its held-out
+ * errors; another coverage scales it by the ratio of the normal quantiles.
+ * A model without intervals (an imported one) uses the split-conformal
+ * radius of the series' own one-step errors.  score is the distance outside
+ * the interval in interval widths (0 at its edge).
+ */
+Datum
+seq_anomalies(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		SfModel    *m;
+		double	   *actual,
+				   *pred,
+					coverage,
+					r;
+		TimestampTz *ts = NULL;
+		int			count,
+					out = 0;
+		Rows	   *rows;
+
+		if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be NULL", PG_ARGISNULL(0) ? "model" : "series")));
+		coverage = PG_ARGISNULL(3) ? 0.9 : PG_GETARG_FLOAT8(3);
+		if (!(coverage > 0 && coverage < 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("coverage must be between 0 and 1, exclusive"),
+					 errdetail("The value given was %g.", coverage)));
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		SetupResult(fcinfo, funcctx);
+		count = PredictSeries(fcinfo, &m, &actual, &pred, 2, &ts);
+		if (m->n_radius > 0)
+			r = m->radius[0] * NormalQuantile(0.5 + coverage / 2) / NormalQuantile(0.95);
+		else
+		{
+			double	   *err = palloc(sizeof(double) * count);
+
+			for (int i = 0; i < count; i++)
+				err[i] = fabs(actual[i] - pred[i]);
+			r = sf_conformal_radius(err, count, coverage);
+		}
+		rows = NewRows(count, 7);
+		for (int i = 0; i < count; i++)
+		{
+			Datum	   *v = rows->values + out * 7;
+			bool	   *nl = rows->nulls + out * 7;
+			double		e = fabs(actual[i] - pred[i]);
+			int			p = m->core.arch.window + i;
+
+			if (!(e > r))
+				continue;
+			v[0] = Int32GetDatum(p + 1);
+			if (ts)
+				v[1] = TimestampTzGetDatum(ts[p]);
+			else
+				nl[1] = true;
+			v[2] = Float8GetDatum(actual[i]);
+			v[3] = Float8GetDatum(pred[i]);
+			v[4] = Float8GetDatum(pred[i] - r);
+			v[5] = Float8GetDatum(pred[i] + r);
+			v[6] = r > 0 ? Float8GetDatum((e - r) / (2 * r)) : Float8GetDatum(INFINITY);
+			out++;
+		}
+		rows->n = out;
 		funcctx->user_fctx = rows;
 		MemoryContextSwitchTo(old);
 	}

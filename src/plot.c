@@ -77,6 +77,7 @@ typedef struct Axis
 	double		p1;				/* pixel of hi */
 	bool		log;
 	bool		integer;		/* ticks at whole numbers only */
+	const SfTime *time;			/* x as steps after time->last, or NULL */
 } Axis;
 
 /* One entry of a legend: a line sample (or a filled box) and its label. */
@@ -106,6 +107,7 @@ typedef struct SeriesPanel
 	const char *split_label;
 	const char *header;
 	const char *x_label;
+	const SfTime *time;			/* label x as dates (steps after the last) */
 } SeriesPanel;
 
 /* Text with the five XML special characters escaped and control characters dropped. */
@@ -309,6 +311,7 @@ TickStep(const Axis *a, int target)
 static void
 SetLinear(Axis *a, double lo, double hi, double p0, double p1, bool value_axis)
 {
+	a->time = NULL;
 	if (!(hi > lo))
 	{
 		double		d = fabs(lo) * 0.1;
@@ -358,6 +361,28 @@ Snap125(double v, bool up)
 }
 
 /*
+ * The label of the step k steps after a time-aware model's last step: the
+ * day for steps of a day and longer, else the day and the time of day, in
+ * the session's TimeZone.
+ */
+static char *
+DateLabel(const SfTime *t, int64 k)
+{
+	TimestampTz ts = StepTimestamp(t, t->last, k);
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+
+	if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+		return pstrdup("");
+	if (t->months != 0)
+		return psprintf("%04d-%02d", tm.tm_year, tm.tm_mon);
+	if (t->days != 0)
+		return psprintf("%04d-%02d-%02d", tm.tm_year, tm.tm_mon, tm.tm_mday);
+	return psprintf("%02d-%02d %02d:%02d", tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+/*
  * Tick labels: a unit suffix (k, M, G, T) for large numbers, and as many
  * decimals as the tick step needs.
  */
@@ -369,6 +394,8 @@ TickLabel(const Axis *a, double v, double step)
 	const char *suffix = "";
 	int			decimals;
 
+	if (a->time)
+		return DateLabel(a->time, (int64) rint(v));
 	if (a->log)
 		return psprintf("%g", v);
 	if (fabs(v) < step * 1e-6)
@@ -647,6 +674,7 @@ DrawSeriesPanel(StringInfo s, const SeriesPanel *sp)
 
 	SetLinear(&ax, xlo, xhi, PANEL_LEFT + 8, PANEL_RIGHT - 8, false);
 	ax.integer = true;
+	ax.time = sp->time;
 	SetLinear(&ay, ylo, yhi, SERIES_BOTTOM, SERIES_TOP, true);
 	AppendAxes(s, &ax, &ay, sp->x_label, "value");
 
@@ -785,7 +813,16 @@ AddForecast(SeriesPanel *sp, const SfModel *m, const double *window,
 	double	   *out = palloc(sizeof(double) * horizon);
 	double		last = window[m->core.arch.window - 1];
 
-	sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
+	SfTime		t;
+
+	/* a calendar model plots only its own tail (see seq_plot): dates known */
+	if (ModelTime(m, &t) && t.calendar != 0)
+		sf_forecast_x(&m->core, window,
+					  CalendarSteps(&t, t.last, -(m->core.arch.window - 2),
+									m->core.arch.window - 1 + horizon),
+					  phase, horizon, out, work, &InterruptHooks);
+	else
+		sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
 	sp->n_fc = horizon + 1;
 	sp->fc_x = palloc(sizeof(double) * sp->n_fc);
 	sp->fc_y = palloc(sizeof(double) * sp->n_fc);
@@ -870,6 +907,8 @@ SeriesFromValues(SeriesPanel *sp, const SfModel *m, const PlotMeta *pm,
 static void
 SeriesFromTail(SeriesPanel *sp, const SfModel *m, void *work)
 {
+	SfTime	   *time = palloc(sizeof(SfTime));
+
 	int			window = m->core.arch.window;
 	int			n = m->n_tail;
 
@@ -886,6 +925,12 @@ SeriesFromTail(SeriesPanel *sp, const SfModel *m, void *work)
 	for (int i = 0; i < n; i++)
 		sp->actual_x[i] = i - (n - 1);
 	sp->actual_y = m->tail;
+	/* dates on the axis, but not for rows kept as consecutive whatever their time */
+	if (ModelTime(m, time) && time->gaps != SF_GAPS_KEEP)
+	{
+		sp->time = time;
+		sp->x_label = "date";
+	}
 	AddForecast(sp, m, m->tail + n - window, m->tail_phase + n - window, 0,
 				PlotHorizon(m), work);
 }
@@ -968,6 +1013,12 @@ seq_plot(PG_FUNCTION_ARGS)
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
 
 	memset(&sp, 0, sizeof(sp));
+	if (has_values && m->core.calendar != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("seq_plot cannot plot values for a model with calendar inputs"),
+				 errdetail("The values come without timestamps, which calendar inputs need."),
+				 errhint("Plot the model without values, or use seq_predict with ts.")));
 	if (has_values)
 	{
 		int			n;

@@ -14,6 +14,7 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 
 #include "sf_core.h"
 
@@ -43,6 +44,27 @@ typedef struct SfModel
 	char	   *meta;			/* JSON text, NUL-terminated */
 	sf_time		time;			/* time fields (format 3), zero without */
 } SfModel;
+
+/*
+ * The time axis of a model trained with timestamps (timeaxis.c): the kind
+ * of ts, the frequency (months, days or a duration), the last step's time
+ * (civil time for calendar steps and for date and timestamp series, else
+ * the instant), the gaps rule and the calendar parts: the format's sf_time
+ * (SF_TIME_*, SF_GAPS_*), the core's calendar mask, and whether monthly
+ * steps land on month ends (kept in the metadata's "time").
+ */
+typedef struct SfTime
+{
+	int			kind;			/* SF_TIME_* */
+	int32		months;
+	int32		days;
+	int64		usecs;
+	bool		month_end;		/* monthly steps land on month ends */
+	int64		last;
+	int			gaps;			/* SF_GAPS_* */
+	uint32		calendar;		/* calendar parts */
+	bool		calendar_auto;	/* while reading options */
+} SfTime;
 
 /* What a Citus task may not do to seq_model (citus.c). */
 typedef enum CitusAccess
@@ -98,6 +120,27 @@ extern void CheckOptionText(const char *key, const char *value, int len);
 extern double IntervalRadius(const SfModel *m, int h);
 extern int64 SeriesPhase(const SfModel *m, const double *series, int n);
 extern void CheckNoCovariates(const SfModel *m, const char *func);
+
+/* timeaxis.c */
+extern char *FrequencyText(const SfTime *t);
+extern TimestampTz StepTimestamp(const SfTime *t, int64 from, int64 k);
+extern int64 AxisOfTimestamp(const SfTime *t, TimestampTz ts, const char *what);
+extern void ApplyTimeSeason(void *state, int season);
+extern bool ModelTime(const SfModel *m, SfTime *t);
+extern TimestampTz *ArrayToTimestamps(ArrayType *array, int n, const char *what);
+extern uint32 CalendarPartFromName(const char *name);
+extern const char *CalendarPartNames(void);
+extern void AppendCalendarNames(StringInfo s, uint32 parts);
+extern double *CalendarExog(const SfTime *t, const int64 *axis, int64 n);
+extern double *CalendarSteps(const SfTime *t, int64 from, int64 k0, int64 count);
+extern double *CalendarOfTimestamps(const SfTime *t, const TimestampTz *ts,
+									int n, int beyond);
+
+/* train.c */
+extern bytea *TrainTimedSeries(SfOptions *opts, double *series, int64 n,
+							   const char *time_options, const char *time_metrics,
+							   const char *time_meta, const SfTime *time,
+							   const double *exog, double *seconds);
 
 /* store.c */
 extern char *ModelTable(Oid fn_oid);

@@ -38,6 +38,8 @@ typedef struct TrainState
 	double	   *values;			/* the exact form, or NULL */
 	int64		n;
 	int64		cap;
+	const double *exog;			/* calendar rows (n + INTERVAL_MAX_STEPS), or NULL */
+	uint32		calendar;		/* their parts */
 } TrainState;
 
 /* Switch the state to float8 storage. */
@@ -241,8 +243,8 @@ AppendScore(StringInfo s, const char *key, double v)
  */
 static void
 ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
-			 const double *series, const sf_split *split, double scale,
-			 void *work)
+			 const double *series, const double *exog, const sf_split *split,
+			 double scale, void *work)
 {
 	int			first = split->n_train + split->n_val;
 	int			nt = split->n_test;
@@ -253,7 +255,9 @@ ScoreHoldout(StringInfo metrics, const SfModel *m, const SfOptions *o,
 	sf_scores	sc;
 	bool		seasonal_ok = first + T - o->season >= 0;
 
-	sf_predict_windows(&m->core, series + first, first, nt, pred, work, &InterruptHooks);
+	sf_predict_windows_x(&m->core, series + first,
+						 exog ? exog + (size_t) first * m->core.n_exog : NULL,
+						 first, nt, pred, work, &InterruptHooks);
 	sf_score(actual, pred, nt, &sc);
 	AppendScore(metrics, "r2", sc.r2);
 	AppendScore(metrics, "rmse", sc.rmse);
@@ -367,25 +371,8 @@ ScoreSteps(const SfModel *m, const double *series, const double *exog,
 		return;
 	fc = palloc(sizeof(double) * nt * steps);
 	err = palloc(sizeof(double) * nt * steps);
-	if (exog)
-	{
-		/*
-		 * sf_forecast_from_x reads steps - 1 rows past the series' end only
-		 * for forecasts past it, which are not scored: pad them with the
-		 * last row.
-		 */
-		int			k = m->core.n_exog;
-		int			n = first + nt + T;
-		double	   *padded = palloc(sizeof(double) * (size_t) (n + steps - 1) * k);
-
-		memcpy(padded, exog, sizeof(double) * (size_t) n * k);
-		for (int i = n; i < n + steps - 1; i++)
-			memcpy(padded + (size_t) i * k, exog + (size_t) (n - 1) * k, sizeof(double) * k);
-		sf_forecast_from_x(&m->core, series, padded, 0, first, nt, steps, fc, work,
-						   &InterruptHooks);
-	}
-	else
-		sf_forecast_from(&m->core, series, 0, first, nt, steps, fc, work, &InterruptHooks);
+	sf_forecast_from_x(&m->core, series, exog, 0, first, nt, steps, fc, work,
+					   &InterruptHooks);
 
 	/* origin k's (h+1)-step forecast is for value first + k + T + h */
 	for (int k = 0; k < nt; k++)
@@ -432,13 +419,24 @@ HoldoutStepsX(const sf_model *model, const double *series, int n,
 {
 	SfModel		m;
 	HoldoutSteps hs;
+	int			k = model->n_exog;
+	double	   *padded;
 
 	StaticAssertStmt(HOLDOUT_MAX_STEPS == INTERVAL_MAX_STEPS, "radius capacity");
 	if (n != split->n_train + split->n_val + split->n_test + model->arch.window)
 		elog(ERROR, "series of %d rows does not match its holdout split", n);
+	/*
+	 * ScoreSteps reads up to INTERVAL_MAX_STEPS rows past the series' end
+	 * only for forecasts past it, which are not scored: pad them with the
+	 * last row.
+	 */
+	padded = palloc(sizeof(double) * (size_t) (n + INTERVAL_MAX_STEPS) * k);
+	memcpy(padded, exog, sizeof(double) * (size_t) n * k);
+	for (int i = n; i < n + INTERVAL_MAX_STEPS; i++)
+		memcpy(padded + (size_t) i * k, exog + (size_t) (n - 1) * k, sizeof(double) * k);
 	memset(&m, 0, sizeof(m));
 	m.core = *model;
-	ScoreSteps(&m, series, exog, split,
+	ScoreSteps(&m, series, padded, split,
 			   MaseScale(series, split->n_train + split->n_val + model->arch.window, season),
 			   &hs, work);
 	appendStringInfoString(meta, ", \"mase_by_step\": [");
@@ -470,11 +468,39 @@ CheckFinite(const sf_model *model, size_t n_params, const char *name)
 }
 
 /*
+ * What a series with timestamps adds to the metadata (timeaxis.c): members
+ * of the options and of the metrics (JSON text starting with ", "), and the
+ * "time" object.
+ */
+typedef struct TimeMeta
+{
+	const char *options;
+	const char *metrics;
+	const char *time;
+	const sf_time *fields;		/* the format's time fields */
+} TimeMeta;
+
+/* The options' JSON object with the time members added. */
+static char *
+OptionsWithTime(const SfOptions *o, const TimeMeta *tm)
+{
+	char	   *json = OptionsToJson(o);
+	size_t		len = strlen(json);
+
+	if (tm == NULL)
+		return json;
+	Assert(len > 0 && json[len - 1] == '}');
+	json[len - 1] = '\0';
+	return psprintf("%s%s}", json, tm->options);
+}
+
+/*
  * Train on the collected series and return the serialized model, or NULL
- * for a too-short series with on_short = 'skip'.
+ * for a too-short series with on_short = 'skip'.  tm is NULL for a series
+ * without timestamps.
  */
 static bytea *
-TrainAndEncode(TrainState *state, double *train_seconds)
+TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 {
 	SfOptions  *o = &state->opts;
 	int			n = (int) state->n;
@@ -522,6 +548,18 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	memset(&m, 0, sizeof(m));
 	m.core.arch = o->arch;
 	m.core.n_members = o->train.ensemble;
+	if (state->exog)
+	{
+		/* calendar columns: computed from timestamps, no scaling to fit */
+		m.core.calendar = state->calendar;
+		m.core.n_exog = o->arch.inputs - 1;
+		for (int j = 0; j < m.core.n_exog; j++)
+		{
+			m.core.exog[j].kind = SF_EXOG_CALENDAR;
+			m.core.exog[j].shift = 0;
+			m.core.exog[j].scale = 1;
+		}
+	}
 	train_bytes = sf_train_bytes(&o->arch, &o->train, n);
 	infer_bytes = sf_infer_bytes(&o->arch, o->train.ensemble, SF_INFER_CHUNK);
 	CheckMemoryRequest(train_bytes + infer_bytes + n_params * sizeof(sf_real) +
@@ -545,7 +583,7 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	progress.last_report = 0;
 	INSTR_TIME_SET_CURRENT(progress.start);
 	series = StateSeries(state);
-	rc = sf_train(&m.core, &o->train, series, n, work, &result, &hooks);
+	rc = sf_train_x(&m.core, &o->train, series, n, state->exog, work, &result, &hooks);
 	*train_seconds = Elapsed(progress.start);
 	if (rc == SF_ENONPOSITIVE)
 		ereport(ERROR,
@@ -564,11 +602,13 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 
 	initStringInfo(&meta);
 	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
-					 SF_FORMAT_VERSION, OptionsToJson(o));
+					 SF_FORMAT_VERSION, OptionsWithTime(o, tm));
 	appendStringInfo(&meta, "\"n_train\": %d, \"n_validation\": %d, \"n_test\": %d, "
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"restarts\": %d, \"season\": %d",
 					 split.n_train, split.n_val, split.n_test,
 					 result.epochs_run, result.best_epoch, result.restarts, o->season);
+	if (tm)
+		appendStringInfoString(&meta, tm->metrics);
 	AppendScore(&meta, "final_loss", result.loss[result.epochs_run - 1]);
 	if (result.val_loss)
 		AppendScore(&meta, "best_val_loss", result.val_loss[result.best_epoch - 1]);
@@ -581,8 +621,8 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 		double		scale = MaseScale(series, split.n_train + split.n_val + o->arch.window,
 									  o->season);
 
-		ScoreHoldout(&meta, &m, o, series, &split, scale, work);
-		ScoreSteps(&m, series, NULL, &split, scale, &hs, work);
+		ScoreHoldout(&meta, &m, o, series, state->exog, &split, scale, work);
+		ScoreSteps(&m, series, state->exog, &split, scale, &hs, work);
 		n_radius = hs.steps;
 		appendStringInfoString(&meta, ", \"mase_by_step\": [");
 		for (int h = 0; h < hs.steps; h++)
@@ -626,6 +666,8 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 	}
 	else
 		appendStringInfoString(&meta, "null");
+	if (tm)
+		appendStringInfo(&meta, ", \"time\": %s", tm->time);
 	appendStringInfoChar(&meta, '}');
 
 	/*
@@ -639,14 +681,15 @@ TrainAndEncode(TrainState *state, double *train_seconds)
 		sf_train_opts all = o->train;
 
 		all.test_fraction = 0;
-		rc = sf_train(&m.core, &all, series, n, work, &result, &hooks);
+		rc = sf_train_x(&m.core, &all, series, n, state->exog, work, &result, &hooks);
 		if (rc != SF_OK)
 			elog(ERROR, "refitting failed with core error %d", rc);
 		CheckFinite(&m.core, n_params, o->name);
 	}
 
 	MemoryContextSwitchTo(caller);
-	blob = EncodeModel(&m.core, series + n - o->arch.window, o->arch.window,
+	blob = EncodeModelTime(&m.core, tm ? tm->fields : NULL,
+						   series + n - o->arch.window, o->arch.window,
 					   m.core.prep.season ? (n - o->arch.window) % m.core.prep.season : 0,
 					   hs.radius, n_radius, meta.data);
 	MemoryContextDelete(trainctx);
@@ -677,7 +720,7 @@ seq_train_final(PG_FUNCTION_ARGS)
 
 	CheckEmpty(fcinfo);
 	state = (TrainState *) PG_GETARG_POINTER(0);
-	blob = TrainAndEncode(state, &seconds);
+	blob = TrainAndEncode(state, NULL, &seconds);
 	if (blob == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(StoreModelTimed(fcinfo->flinfo->fn_oid, state->opts.name,
@@ -694,8 +737,39 @@ seq_fit_final(PG_FUNCTION_ARGS)
 	double		seconds;
 
 	CheckEmpty(fcinfo);
-	blob = TrainAndEncode((TrainState *) PG_GETARG_POINTER(0), &seconds);
+	blob = TrainAndEncode((TrainState *) PG_GETARG_POINTER(0), NULL, &seconds);
 	if (blob == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_BYTEA_P(blob);
+}
+
+/*
+ * Train on a series built from rows with timestamps (timeaxis.c), with the
+ * time members of the metadata.
+ */
+bytea *
+TrainTimedSeries(SfOptions *opts, double *series, int64 n,
+				 const char *time_options, const char *time_metrics,
+				 const char *time_meta, const SfTime *time, const double *exog,
+				 double *seconds)
+{
+	TrainState	state;
+	sf_time		fields;
+	TimeMeta	tm = {time_options, time_metrics, time_meta, &fields};
+
+	memset(&fields, 0, sizeof(fields));
+	fields.kind = time->kind;
+	fields.gaps = time->gaps;
+	fields.months = time->months;
+	fields.days = time->days;
+	fields.micros = time->usecs;
+	fields.last = time->last;
+	memset(&state, 0, sizeof(state));
+	state.opts = *opts;
+	state.values = series;
+	state.n = n;
+	state.cap = n;
+	state.exog = exog;
+	state.calendar = time->calendar;
+	return TrainAndEncode(&state, &tm, seconds);
 }
