@@ -16,7 +16,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(41);
+SELECT plan(43);
 SET LOCAL client_min_messages = warning;
 
 CREATE FUNCTION pg_temp.error_of(sql text) RETURNS text
@@ -137,6 +137,11 @@ SELECT is(pg_temp.error_of($$SELECT * FROM seq_predict('promo-cov', (SELECT arra
           '22023: model "promo-cov" needs future covariates', 'seq_predict');
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_evaluate('promo-cov', (SELECT array_agg(sales ORDER BY i) FROM promo_sales), 3)$$),
           '22023: model "promo-cov" needs future covariates', 'seq_evaluate');
+SELECT is(pg_temp.error_of($$SELECT * FROM seq_anomalies('promo-cov', (SELECT array_agg(sales ORDER BY i) FROM promo_sales))$$),
+          '22023: model "promo-cov" needs future covariates', 'seq_anomalies');
+SELECT is(pg_temp.error_of($$SELECT * FROM seq_predict((SELECT seq_fit('gru', ARRAY[sales, promo], '{"window": 14, "epochs": 2}' ORDER BY i) FROM promo_sales),
+                                                       ARRAY[1, 2, 3]::float8[])$$),
+          '22023: model "gru" needs future covariates', 'a serialized covariate model (seq_fit) is refused too');
 SELECT is(pg_temp.error_of($$SELECT seq_plot('promo-cov')$$),
           '22023: model "promo-cov" needs future covariates', 'seq_plot');
 
