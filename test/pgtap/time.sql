@@ -20,7 +20,7 @@ CREATE EXTENSION IF NOT EXISTS seqforecast;
 SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 
-SELECT plan(63);
+SELECT plan(64);
 
 -- a quick network for every test
 CREATE TEMP TABLE o AS SELECT '{"epochs": 2, "ensemble": 1, "hidden": 4, "head": [4], "seed": 7}'::jsonb AS j;
@@ -251,6 +251,10 @@ SELECT is((SELECT count(*)::int FROM seq_forecast((SELECT seq_fit('gru', v, pg_t
 
 SELECT ok((SELECT strpos(seq_plot(:'date_bytes'::bytea), '>2025-02-03<') > 0),
           'seq_plot labels the time axis of a date model with dates, the last training day among them');
+
+SELECT throws_ok(format('SELECT seq_model_export(%L::bytea)', :'nocal_bytes'), '0A000',
+                 'cannot export a model trained with timestamps',
+                 'export refuses a time-aware model rather than drop its time axis');
 
 SELECT * FROM finish();
 ROLLBACK;
