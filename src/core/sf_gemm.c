@@ -31,6 +31,9 @@ typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
 typedef float v4 __attribute__((vector_size(16)));
 typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 
+/* Steps of k per packed block of A (GEMM_MR * GEMM_KC floats on the stack). */
+#define GEMM_KC 256
+
 #if defined(SF_CLONES)
 #define TARGET_V4 __attribute__((target("arch=x86-64-v4")))
 #define TARGET_V3 __attribute__((target("arch=x86-64-v3")))
@@ -46,7 +49,13 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 #define GEMM_LOAD(p) (*(const v16u *) (p))
 #define GEMM_STORE(p, v) (*(v16u *) (p) = (v))
 #define GEMM_TARGET TARGET_V4
+#define GEMM_MR 8
+#define GEMM_NV 2
+#define GEMM_MADD(a, b, c) __builtin_fmaf(a, b, c)
 #include "sf_gemm_tile.h"
+#undef GEMM_MR
+#undef GEMM_NV
+#undef GEMM_MADD
 #undef GEMM_NAME
 #undef GEMM_VEC
 #undef GEMM_W
@@ -62,7 +71,13 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 #define GEMM_LOAD(p) (*(const v8u *) (p))
 #define GEMM_STORE(p, v) (*(v8u *) (p) = (v))
 #define GEMM_TARGET TARGET_V3
+#define GEMM_MR 6
+#define GEMM_NV 2
+#define GEMM_MADD(a, b, c) __builtin_fmaf(a, b, c)
 #include "sf_gemm_tile.h"
+#undef GEMM_MR
+#undef GEMM_NV
+#undef GEMM_MADD
 #undef GEMM_NAME
 #undef GEMM_VEC
 #undef GEMM_W
@@ -78,7 +93,13 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 #define GEMM_LOAD(p) (*(const v4u *) (p))
 #define GEMM_STORE(p, v) (*(v4u *) (p) = (v))
 #define GEMM_TARGET
+#define GEMM_MR 4
+#define GEMM_NV 2
+#define GEMM_MADD(a, b, c) ((a) * (b) + (c))
 #include "sf_gemm_tile.h"
+#undef GEMM_MR
+#undef GEMM_NV
+#undef GEMM_MADD
 #undef GEMM_NAME
 #undef GEMM_VEC
 #undef GEMM_W
@@ -94,21 +115,22 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
  */
 static void
 Gemm(int M, int N, int K, const float *A, int ars, int acs,
-	 const float *B, int ldb, float *C, int ldc, int accumulate)
+	 const float *B, int ldb, const float *init, size_t init_rs,
+	 float *C, int ldc)
 {
 #if defined(SF_CLONES)
 	if (__builtin_cpu_supports("x86-64-v4"))
-		Gemm16(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+		Gemm16(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 	else if (__builtin_cpu_supports("x86-64-v3"))
-		Gemm8(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+		Gemm8(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 	else
-		Gemm4(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+		Gemm4(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 #elif defined(__AVX512F__)
-	Gemm16(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+	Gemm16(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 #elif defined(__AVX2__)
-	Gemm8(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+	Gemm8(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 #else
-	Gemm4(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+	Gemm4(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 #endif
 }
 
@@ -117,17 +139,20 @@ Gemm(int M, int N, int K, const float *A, int ars, int acs,
 /* The double build (gradient checks) and other compilers: plain loops. */
 static void
 Gemm(int M, int N, int K, const sf_real *A, int ars, int acs,
-	 const sf_real *B, int ldb, sf_real *C, int ldc, int accumulate)
+	 const sf_real *B, int ldb, const sf_real *init, size_t init_rs,
+	 sf_real *C, int ldc)
 {
 	for (int i = 0; i < M; i++)
 	{
-		sf_real    *restrict c = C + (size_t) i * ldc;
+		sf_real    *c = C + (size_t) i * ldc;
 
-		if (!accumulate)
+		if (init == NULL)
 			memset(c, 0, sizeof(sf_real) * N);
+		else if (init + i * init_rs != c)
+			memmove(c, init + i * init_rs, sizeof(sf_real) * N);
 		for (int k = 0; k < K; k++)
 		{
-			const sf_real *restrict b = B + (size_t) k * ldb;
+			const sf_real *b = B + (size_t) k * ldb;
 			sf_real		av = A[(size_t) i * ars + (size_t) k * acs];
 
 			for (int j = 0; j < N; j++)
@@ -143,7 +168,19 @@ void
 sf_gemm_nn(int M, int N, int K, const sf_real *A, int lda,
 		   const sf_real *B, int ldb, sf_real *C, int ldc, int accumulate)
 {
-	Gemm(M, N, K, A, lda, 1, B, ldb, C, ldc, accumulate);
+	Gemm(M, N, K, A, lda, 1, B, ldb, accumulate ? C : NULL, ldc, C, ldc);
+}
+
+/*
+ * C[M][N] = bias[N] + A[M][K] * B[K][N]: the bias broadcast and the product
+ * in one pass over C, with the same result as sf_rows_set then sf_gemm_nn.
+ */
+void
+sf_gemm_nn_bias(int M, int N, int K, const sf_real *A, int lda,
+				const sf_real *B, int ldb, const sf_real *bias,
+				sf_real *C, int ldc)
+{
+	Gemm(M, N, K, A, lda, 1, B, ldb, bias, 0, C, ldc);
 }
 
 /* C[M][N] += A[K][M]^T * B[K][N] */
@@ -151,7 +188,7 @@ void
 sf_gemm_tn(int M, int N, int K, const sf_real *A, int lda,
 		   const sf_real *B, int ldb, sf_real *C, int ldc)
 {
-	Gemm(M, N, K, A, 1, lda, B, ldb, C, ldc, 1);
+	Gemm(M, N, K, A, 1, lda, B, ldb, C, ldc, C, ldc);
 }
 
 /* dst[cols][rows] = src[rows][cols]^T */
