@@ -183,12 +183,38 @@ sf_gemm_nn_bias(int M, int N, int K, const sf_real *A, int lda,
 	Gemm(M, N, K, A, lda, 1, B, ldb, bias, 0, C, ldc);
 }
 
-/* C[M][N] += A[K][M]^T * B[K][N] */
+/*
+ * C[M][N] += A[K][M]^T * B[K][N].  With fewer columns than a vector (the
+ * input weights' gradient, one column per input) the tiles would leave all
+ * the work to scalar columns, so each column of C is computed as the row
+ * product B[.][j]^T A instead, where A's rows are the vectors, through a
+ * buffer of TN_CHUNK elements; the sums are the same, in the same order.
+ */
+#define TN_NARROW 16
+#define TN_CHUNK 256
+
 void
 sf_gemm_tn(int M, int N, int K, const sf_real *A, int lda,
 		   const sf_real *B, int ldb, sf_real *C, int ldc)
 {
-	Gemm(M, N, K, A, 1, lda, B, ldb, C, ldc, C, ldc);
+	sf_real		col[TN_CHUNK];
+
+	if (N >= TN_NARROW)
+	{
+		Gemm(M, N, K, A, 1, lda, B, ldb, C, ldc, C, ldc);
+		return;
+	}
+	for (int j = 0; j < N; j++)
+		for (int i0 = 0; i0 < M; i0 += TN_CHUNK)
+		{
+			int			m = M - i0 < TN_CHUNK ? M - i0 : TN_CHUNK;
+
+			for (int i = 0; i < m; i++)
+				col[i] = C[(size_t) (i0 + i) * ldc + j];
+			Gemm(1, m, K, B + j, 0, ldb, A + i0, lda, col, 0, col, m);
+			for (int i = 0; i < m; i++)
+				C[(size_t) (i0 + i) * ldc + j] = col[i];
+		}
 }
 
 /* dst[cols][rows] = src[rows][cols]^T */

@@ -57,9 +57,10 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, const float *b, int ldb,
 /*
  * One block of mr rows of C over the k range that ap holds packed: the
  * panels of GEMM_NV vectors, then single vectors, then the last columns
- * one at a time (with an explicit fused multiply-add where the path has
- * one, so that the compiler cannot split it into a rounded product and a
- * sum and give these columns other roundings than the vector ones).
+ * one at a time, the mr rows side by side so that their sums are
+ * independent chains, with an explicit fused multiply-add where the path
+ * has one, so that the compiler cannot split it into a rounded product and
+ * a sum and give these columns other roundings than the vector ones.
  */
 GEMM_TARGET static inline __attribute__((always_inline)) void
 GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
@@ -75,14 +76,21 @@ GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
 		GEMM_TILE(mr, 1, K, ap, B + j, ldb, init ? init + j : NULL,
 				  init_rs, C + j, ldc);
 	for (; j < N; j++)
-		for (int r = 0; r < mr; r++)
-		{
-			float		s = init ? init[r * init_rs + j] : 0;
+	{
+		float		s[GEMM_MR];
 
-			for (int k = 0; k < K; k++)
-				s = GEMM_MADD(ap[k * mr + r], B[(size_t) k * ldb + j], s);
-			C[(size_t) r * ldc + j] = s;
+		for (int r = 0; r < mr; r++)
+			s[r] = init ? init[r * init_rs + j] : 0;
+		for (int k = 0; k < K; k++)
+		{
+			float		bkj = B[(size_t) k * ldb + j];
+
+			for (int r = 0; r < mr; r++)
+				s[r] = GEMM_MADD(ap[k * mr + r], bkj, s[r]);
 		}
+		for (int r = 0; r < mr; r++)
+			C[(size_t) r * ldc + j] = s[r];
+	}
 }
 
 /*
