@@ -13,16 +13,18 @@
 /*
  * One tile of mr rows by nv vectors of C, held in registers while k runs:
  * each step loads nv vectors of B's row k and broadcasts one element of A
- * per row, so mr * nv independent multiply-adds share mr + nv loads.  A is
- * packed (ap[k * mr + r]), so every broadcast is one pointer plus a
- * constant.  The tile starts from init (row stride init_rs: C itself to
+ * per row, so mr * nv independent multiply-adds share mr + nv loads.  The
+ * mr elements of A for step k are contiguous, at ap + k * aps (A packed,
+ * aps = mr, or a transposed A read in place, aps = its row length), so
+ * every broadcast is one pointer plus a constant.  The tile starts from init (row stride init_rs: C itself to
  * accumulate, a bias row with stride 0, or zero when init is NULL).
  * Inlined with constant mr and nv, the loops unroll and the accumulators
  * become registers.
  */
 GEMM_TARGET static inline __attribute__((always_inline)) void
-GEMM_TILE(int mr, int nv, int K, const float *ap, const float *b, int ldb,
-		  const float *init, size_t init_rs, float *c, int ldc)
+GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps,
+		  const float *b, int ldb, const float *init, size_t init_rs,
+		  float *c, int ldc)
 {
 	GEMM_VEC	x[GEMM_MR][GEMM_NV];
 
@@ -43,7 +45,7 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, const float *b, int ldb,
 			bv[v] = GEMM_LOAD(bk + v * GEMM_W);
 		for (int r = 0; r < mr; r++)
 		{
-			float		av = ap[k * mr + r];
+			float		av = ap[k * aps + r];
 
 			for (int v = 0; v < nv; v++)
 				x[r][v] += av * bv[v];
@@ -64,16 +66,17 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, const float *b, int ldb,
  */
 GEMM_TARGET static inline __attribute__((always_inline)) void
 GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
-							 const float *B, int ldb, const float *init,
-							 size_t init_rs, float *C, int ldc)
+							 size_t aps, const float *B, int ldb,
+							 const float *init, size_t init_rs, float *C,
+							 int ldc)
 {
 	int			j = 0;
 
 	for (; j + GEMM_NV * GEMM_W <= N; j += GEMM_NV * GEMM_W)
-		GEMM_TILE(mr, GEMM_NV, K, ap, B + j, ldb, init ? init + j : NULL,
+		GEMM_TILE(mr, GEMM_NV, K, ap, aps, B + j, ldb, init ? init + j : NULL,
 				  init_rs, C + j, ldc);
 	for (; j + GEMM_W <= N; j += GEMM_W)
-		GEMM_TILE(mr, 1, K, ap, B + j, ldb, init ? init + j : NULL,
+		GEMM_TILE(mr, 1, K, ap, aps, B + j, ldb, init ? init + j : NULL,
 				  init_rs, C + j, ldc);
 	for (; j < N; j++)
 	{
@@ -86,7 +89,7 @@ GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
 			float		bkj = B[(size_t) k * ldb + j];
 
 			for (int r = 0; r < mr; r++)
-				s[r] = GEMM_MADD(ap[k * mr + r], bkj, s[r]);
+				s[r] = GEMM_MADD(ap[k * aps + r], bkj, s[r]);
 		}
 		for (int r = 0; r < mr; r++)
 			C[(size_t) r * ldc + j] = s[r];
@@ -99,7 +102,8 @@ GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
  * GEMM_KC steps, so that the rows of A and B of one range (the weight
  * gradients' long k would not fit) stay in the L2 cache while every row
  * block of C passes over them; each row block of A is packed into a buffer
- * on the stack.  Partial sums go through C between k ranges, which stores
+ * on the stack, unless A is read transposed (ars 1: its elements for one k
+ * are already side by side).  Partial sums go through C between k ranges, which stores
  * them exactly: every element of C is init plus its products added in k
  * order, whichever tile computes it, so the blocking never changes a
  * result.
@@ -124,15 +128,24 @@ GEMM_NAME(int M, int N, int K, const float *A, int ars, int acs,
 			const float *in = k0 > 0 ? c : init ? init + i * init_rs : NULL;
 			size_t		in_rs = k0 > 0 ? (size_t) ldc : init_rs;
 
-			for (int k = 0; k < kc; k++)
-				for (int r = 0; r < mr; r++)
-					pack[k * mr + r] = a[(size_t) r * ars + (size_t) k * acs];
+			const float *ap = a;
+			size_t		aps = acs;
+
+			/* a transposed A (ars 1) is read in place, else packed */
+			if (ars != 1)
+			{
+				for (int k = 0; k < kc; k++)
+					for (int r = 0; r < mr; r++)
+						pack[k * mr + r] = a[(size_t) r * ars + (size_t) k * acs];
+				ap = pack;
+				aps = mr;
+			}
 			if (mr == GEMM_MR)
-				GEMM_XCAT(GEMM_NAME, Block) (GEMM_MR, N, kc, pack, bk, ldb, in, in_rs, c, ldc);
+				GEMM_XCAT(GEMM_NAME, Block) (GEMM_MR, N, kc, ap, aps, bk, ldb, in, in_rs, c, ldc);
 			else if (mr == 4)
-				GEMM_XCAT(GEMM_NAME, Block) (4, N, kc, pack, bk, ldb, in, in_rs, c, ldc);
+				GEMM_XCAT(GEMM_NAME, Block) (4, N, kc, ap, aps, bk, ldb, in, in_rs, c, ldc);
 			else
-				GEMM_XCAT(GEMM_NAME, Block) (1, N, kc, pack, bk, ldb, in, in_rs, c, ldc);
+				GEMM_XCAT(GEMM_NAME, Block) (1, N, kc, ap, aps, bk, ldb, in, in_rs, c, ldc);
 			i += mr;
 		}
 	}
