@@ -5,13 +5,16 @@
  *
  * One register-blocked micro-kernel serves both products the network needs:
  * C += A * B (forward, and gradients flowing back) and C += A^T * B (weight
- * gradients), by reading A through row and column strides.  A tile of 4 rows
- * by 32 columns of C lives in vector registers while k runs, so each loaded
- * row of B feeds four rows of C.  The float build writes the tile with GCC
+ * gradients), by reading A in place through row and column strides.  A tile
+ * of C (8 rows by two vectors with AVX-512, 6 by two with AVX2, 4 by two on
+ * the baseline) lives in vector registers while k runs, so each loaded row
+ * of B feeds every row of the tile; k runs in ranges that keep their rows
+ * of A and B in the L2 cache.  The float build writes the tile with GCC
  * vector extensions (sf_gemm_tile.h), instantiated for three instruction
  * sets (AVX-512, AVX2+FMA, baseline x86-64) at each one's register width
  * and chosen by the CPU's features; a given machine always runs the same
- * code, so results are deterministic.
+ * code, so results are deterministic, and every element is its products
+ * added in k order whatever the tiling.
  */
 #include <string.h>
 
@@ -31,7 +34,7 @@ typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
 typedef float v4 __attribute__((vector_size(16)));
 typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 
-/* Steps of k per packed block of A (GEMM_MR * GEMM_KC floats on the stack). */
+/* Steps of k per range (see sf_gemm_tile.h). */
 #define GEMM_KC 256
 
 #if defined(SF_CLONES)

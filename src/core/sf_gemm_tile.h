@@ -13,16 +13,16 @@
 /*
  * One tile of mr rows by nv vectors of C, held in registers while k runs:
  * each step loads nv vectors of B's row k and broadcasts one element of A
- * per row, so mr * nv independent multiply-adds share mr + nv loads.  The
- * mr elements of A for step k are contiguous, at ap + k * aps (A packed,
- * aps = mr, or a transposed A read in place, aps = its row length), so
- * every broadcast is one pointer plus a constant.  The tile starts from init (row stride init_rs: C itself to
+ * per row, so mr * nv independent multiply-adds share mr + nv loads.  A's
+ * element for row r and step k is ap[k * aps + r * arps]; with arps a
+ * constant 1 (a transposed A) every broadcast is one pointer plus a
+ * constant.  The tile starts from init (row stride init_rs: C itself to
  * accumulate, a bias row with stride 0, or zero when init is NULL).
  * Inlined with constant mr and nv, the loops unroll and the accumulators
  * become registers.
  */
 GEMM_TARGET static inline __attribute__((always_inline)) void
-GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps,
+GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps, size_t arps,
 		  const float *b, int ldb, const float *init, size_t init_rs,
 		  float *c, int ldc)
 {
@@ -45,7 +45,7 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps,
 			bv[v] = GEMM_LOAD(bk + v * GEMM_W);
 		for (int r = 0; r < mr; r++)
 		{
-			float		av = ap[k * aps + r];
+			float		av = ap[k * aps + r * arps];
 
 			for (int v = 0; v < nv; v++)
 				x[r][v] += av * bv[v];
@@ -57,7 +57,7 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps,
 }
 
 /*
- * One block of mr rows of C over the k range that ap holds packed: the
+ * One block of mr rows of C over one k range of A (as GEMM_TILE's ap): the
  * panels of GEMM_NV vectors, then single vectors, then the last columns
  * one at a time, the mr rows side by side so that their sums are
  * independent chains, with an explicit fused multiply-add where the path
@@ -66,17 +66,17 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps,
  */
 GEMM_TARGET static inline __attribute__((always_inline)) void
 GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
-							 size_t aps, const float *B, int ldb,
+							 size_t aps, size_t arps, const float *B, int ldb,
 							 const float *init, size_t init_rs, float *C,
 							 int ldc)
 {
 	int			j = 0;
 
 	for (; j + GEMM_NV * GEMM_W <= N; j += GEMM_NV * GEMM_W)
-		GEMM_TILE(mr, GEMM_NV, K, ap, aps, B + j, ldb, init ? init + j : NULL,
+		GEMM_TILE(mr, GEMM_NV, K, ap, aps, arps, B + j, ldb, init ? init + j : NULL,
 				  init_rs, C + j, ldc);
 	for (; j + GEMM_W <= N; j += GEMM_W)
-		GEMM_TILE(mr, 1, K, ap, aps, B + j, ldb, init ? init + j : NULL,
+		GEMM_TILE(mr, 1, K, ap, aps, arps, B + j, ldb, init ? init + j : NULL,
 				  init_rs, C + j, ldc);
 	for (; j < N; j++)
 	{
@@ -89,7 +89,7 @@ GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
 			float		bkj = B[(size_t) k * ldb + j];
 
 			for (int r = 0; r < mr; r++)
-				s[r] = GEMM_MADD(ap[k * aps + r], bkj, s[r]);
+				s[r] = GEMM_MADD(ap[k * aps + r * arps], bkj, s[r]);
 		}
 		for (int r = 0; r < mr; r++)
 			C[(size_t) r * ldc + j] = s[r];
@@ -101,9 +101,11 @@ GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
  * k * acs] and init is as GEMM_TILE's.  k runs outermost in ranges of
  * GEMM_KC steps, so that the rows of A and B of one range (the weight
  * gradients' long k would not fit) stay in the L2 cache while every row
- * block of C passes over them; each row block of A is packed into a buffer
- * on the stack, unless A is read transposed (ars 1: its elements for one k
- * are already side by side).  Partial sums go through C between k ranges, which stores
+ * block of C passes over them.  A is read in place: packing it measured no
+ * faster at any of the network's shapes, and much slower where a block of
+ * rows meets a single panel of B.  A transposed A (ars 1, the weight
+ * gradients) gets its own instance, where a tile's elements for one k are
+ * side by side.  Partial sums go through C between k ranges, which stores
  * them exactly: every element of C is init plus its products added in k
  * order, whichever tile computes it, so the blocking never changes a
  * result.
@@ -113,8 +115,6 @@ GEMM_NAME(int M, int N, int K, const float *A, int ars, int acs,
 		  const float *B, int ldb, const float *init, size_t init_rs,
 		  float *C, int ldc)
 {
-	float		pack[GEMM_MR * GEMM_KC] __attribute__((aligned(64)));
-
 	for (int k0 = 0; k0 < K || k0 == 0; k0 += GEMM_KC)
 	{
 		int			kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
@@ -127,25 +127,29 @@ GEMM_NAME(int M, int N, int K, const float *A, int ars, int acs,
 			float	   *c = C + (size_t) i * ldc;
 			const float *in = k0 > 0 ? c : init ? init + i * init_rs : NULL;
 			size_t		in_rs = k0 > 0 ? (size_t) ldc : init_rs;
+			size_t		arps = ars == 1 ? 1 : (size_t) ars;
 
-			const float *ap = a;
-			size_t		aps = acs;
-
-			/* a transposed A (ars 1) is read in place, else packed */
-			if (ars != 1)
+#define GEMM_BLOCK(rows, rstride) \
+	GEMM_XCAT(GEMM_NAME, Block) (rows, N, kc, a, acs, rstride, bk, ldb, in, in_rs, c, ldc)
+			if (ars == 1)
 			{
-				for (int k = 0; k < kc; k++)
-					for (int r = 0; r < mr; r++)
-						pack[k * mr + r] = a[(size_t) r * ars + (size_t) k * acs];
-				ap = pack;
-				aps = mr;
+				if (mr == GEMM_MR)
+					GEMM_BLOCK(GEMM_MR, 1);
+				else if (mr == 4)
+					GEMM_BLOCK(4, 1);
+				else
+					GEMM_BLOCK(1, 1);
 			}
-			if (mr == GEMM_MR)
-				GEMM_XCAT(GEMM_NAME, Block) (GEMM_MR, N, kc, ap, aps, bk, ldb, in, in_rs, c, ldc);
-			else if (mr == 4)
-				GEMM_XCAT(GEMM_NAME, Block) (4, N, kc, ap, aps, bk, ldb, in, in_rs, c, ldc);
 			else
-				GEMM_XCAT(GEMM_NAME, Block) (1, N, kc, ap, aps, bk, ldb, in, in_rs, c, ldc);
+			{
+				if (mr == GEMM_MR)
+					GEMM_BLOCK(GEMM_MR, arps);
+				else if (mr == 4)
+					GEMM_BLOCK(4, arps);
+				else
+					GEMM_BLOCK(1, arps);
+			}
+#undef GEMM_BLOCK
 			i += mr;
 		}
 	}
