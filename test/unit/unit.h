@@ -77,5 +77,6 @@ extern void test_work(void);
 extern void test_json(void);
 extern void test_citus(void);
 extern void test_exog(void);
+extern void test_calendar(void);
 
 #endif							/* SF_UNIT_H */
