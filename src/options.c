@@ -159,7 +159,7 @@ SetDefaults(SfOptions *opts, int kind)
 	sf_train_opts_tutorial(&opts->train);
 	opts->season = 7;
 	opts->skip_short = false;
-	opts->train.prep.norm = SF_NORM_WINDOW;
+	opts->train.prep.norm = SF_NORM_AUTO;
 	opts->train.prep.deseasonalize = SF_DESEASON_AUTO;
 	opts->train.ensemble = 3;
 	opts->train.learning_rate = 0.001;
