@@ -1,7 +1,7 @@
 /*
  * calendar_core.c
  *	  A core-level measurement of calendar inputs on daily series: the 1.1
- *	  defaults (src/options.c) without calendar columns; with the day of the
+ *	  defaults (src/options.c, normalize 'auto') without calendar columns; with the day of the
  *	  week from sf_calendar_row (seven one-hot columns, fed as they are);
  *	  with it as a sin/cos pair; and one-hot again but as covariates
  *	  (standardized like any covariate).  The last two are computed here and
@@ -154,7 +154,7 @@ static void
 DefaultOpts(sf_train_opts *o, sf_arch *a, int kind, uint64_t seed)
 {
 	sf_train_opts_tutorial(o);
-	o->prep.norm = SF_NORM_WINDOW;
+	o->prep.norm = SF_NORM_AUTO;
 	o->prep.deseasonalize = SF_DESEASON_AUTO;
 	o->prep.season = 7;
 	o->prep.window = 14;
