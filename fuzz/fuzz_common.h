@@ -1,11 +1,11 @@
 /*
  * fuzz_common.h
- *	  What both fuzz harnesses do with a model that the decoder or the
- *	  importer accepted: run it the way the server does (one-step predictions
- *	  over a few windows, scored; a short recursive forecast from a phase
- *	  estimated as for a history), check that exporting it to the interchange
- *	  JSON and importing that back gives the same model, bit for bit, and
- *	  that re-encoding a decoded model gives one that decodes the same.  Any
+ *	  What the fuzz harness does with a model that the decoder accepted: run
+ *	  it the way the server does (one-step predictions over a few windows,
+ *	  scored; a short recursive forecast from a phase estimated as for a
+ *	  history), and check that re-encoding it gives one that decodes the
+ *	  same.  (The interchange JSON is read over jsonb in the server, and
+ *	  swept there: import_sweep.sql.)  Any
  *	  disagreement aborts, which libFuzzer reports as a crash with the input
  *	  that caused it.
  */
@@ -29,13 +29,6 @@ FuzzAssert(int ok, const char *what)
 		fprintf(stderr, "fuzz check failed: %s\n", what);
 		abort();
 	}
-}
-
-static void *
-FuzzAlloc(void *ctx, size_t bytes)
-{
-	(void) ctx;
-	return malloc(bytes);
 }
 
 /* A deterministic, wiggly series of n values around the model's scale. */
@@ -118,41 +111,6 @@ FuzzSameModel(const sf_model *a, const sf_model *b, const char *what)
 	FuzzAssert(same, what);
 	FuzzAssert(memcmp(a->params, b->params, FuzzTotalParams(a) * sizeof(sf_real)) == 0,
 			   what);
-}
-
-/*
- * Export to JSON, import it back: the same architecture, scaler, transform,
- * members and bits.  Models beyond FUZZ_ROUND_TRIP_PARAMS weights (all
- * members) are skipped: the text work grows with the weights while the code
- * paths do not.
- */
-#define FUZZ_ROUND_TRIP_PARAMS 4096
-
-static void
-FuzzRoundTrip(const sf_model *m)
-{
-	const char *extra = "\"metrics\": {\"r2\": 0.5, \"n\": [1, 2, {\"x\": null}]}";
-	size_t		cap = sf_export_json_bytes(&m->arch, m->n_members, strlen(extra));
-	char	   *text;
-	size_t		len;
-	sf_model	back;
-	char		err[SF_JSON_ERRLEN];
-	int			rc;
-
-	/* the interchange JSON does not carry exog columns yet (FORMAT.md) */
-	if (FuzzTotalParams(m) > FUZZ_ROUND_TRIP_PARAMS || m->n_exog > 0)
-		return;
-	text = malloc(cap);
-	FuzzAssert(text != NULL, "export allocation");
-	len = sf_export_json(m, extra, text, cap);
-	FuzzAssert(len > 0 && len < cap && text[len] == '\0', "export fits its bound");
-	rc = sf_import_json(text, len, FuzzAlloc, NULL, &back, err, sizeof(err));
-	if (rc != SF_OK)
-		fprintf(stderr, "re-import failed: %s\n", err);
-	FuzzAssert(rc == SF_OK, "export re-imports");
-	FuzzSameModel(m, &back, "export and re-import give the same model, bit for bit");
-	free(back.params);
-	free(text);
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
  * gen_corpus.c
- *	  Writes the seed corpora of the fuzz harnesses: corpus/decode/ (a mode
- *	  byte, then a serialized model) and corpus/import/ (interchange JSON).
+ *	  Writes the seed corpus of the fuzz harness: corpus/decode/ (a mode
+ *	  byte, then a serialized model).  The interchange import reads jsonb in
+ *	  the server and is swept there (import_sweep.sql).
  *	  The seeds are valid models of every kind with one and two layers and
  *	  heads of zero to two layers, plus edge cases: the smallest and widest
  *	  architectures the caps allow, extreme weights and scalers, every
@@ -13,7 +14,7 @@
  *	  with refusals one extension field away.  Everything is deterministic;
  *	  `make corpus` rewrites the committed files.
  *
- *	  usage: gen_corpus OUTDIR   (writes OUTDIR/decode and OUTDIR/import)
+ *	  usage: gen_corpus OUTDIR   (writes OUTDIR/decode)
  */
 #include <float.h>
 #include <math.h>
@@ -63,12 +64,6 @@ WriteDecode(const char *name, int mode, const unsigned char *bytes, size_t len)
 	memcpy(buf + 1, bytes, len);
 	WriteFile("decode", name, buf, len + 1);
 	free(buf);
-}
-
-static void
-WriteImport(const char *name, const char *text)
-{
-	WriteFile("import", name, text, strlen(text));
 }
 
 static sf_arch
@@ -189,34 +184,17 @@ PutU32(unsigned char *p, uint32_t v)
 		p[i] = (unsigned char) (v >> (8 * i));
 }
 
-/* A seed's interchange export, malloc'ed. */
-static char *
-Export(const Seed *s, const char *extra)
-{
-	const sf_model *m = &s->blob.model;
-	size_t		cap = sf_export_json_bytes(&m->arch, m->n_members,
-										   extra ? strlen(extra) : 0);
-	char	   *json = Xmalloc(cap);
-
-	if (sf_export_json(m, extra, json, cap) == 0)
-	{
-		fprintf(stderr, "gen_corpus: export failed\n");
-		exit(1);
-	}
-	return json;
-}
-
 /*
- * Write a seed to both corpora: its bytes (format 1 under name when the
- * model is a min-max single network, format 2 as v2_name) and its export.
+ * Write a seed's bytes: format 1 under name when the model is a min-max
+ * single network, format 2 as v2_name.
  */
 static void
-WriteBoth(const char *name, const Seed *s, const char *extra)
+WriteSeed(const char *name, const Seed *s)
 {
 	size_t		len;
 	unsigned char *bytes;
-	char	   *json = Export(s, extra);
 	char		file[128];
+
 
 	if (s->blob.model.n_members == 1 && s->blob.model.prep.norm == SF_NORM_MINMAX)
 	{
@@ -228,9 +206,6 @@ WriteBoth(const char *name, const Seed *s, const char *extra)
 	snprintf(file, sizeof(file), "v2_%s", name);
 	WriteDecode(file, 2, bytes, len);
 	free(bytes);
-	snprintf(file, sizeof(file), "%s.json", name);
-	WriteImport(file, json);
-	free(json);
 }
 
 static const char *const kinds[] = {"rnn", "lstm", "gru"};
@@ -241,7 +216,6 @@ ValidModels(void)
 	static const int heads[3][2] = {{0, 0}, {3, 0}, {4, 2}};
 	const char *meta = "{\"format\": 1, \"options\": {\"name\": \"cinema\", \"kind\": \"gru\"}, "
 		"\"metrics\": {\"r2\": 0.53, \"rmse\": 1.5e8}, \"loss\": [0.5, 0.25], \"val_loss\": null}";
-	const char *extra = "\"metrics\": {\"r2\": 0.53, \"rmse\": 150000000, \"naive_r2\": null}";
 
 	for (int kind = 0; kind < 3; kind++)
 		for (int layers = 1; layers <= 2; layers++)
@@ -255,7 +229,7 @@ ValidModels(void)
 						 (unsigned) (42 + kind * 10 + layers * 3 + h), sections,
 						 sections ? meta : NULL);
 				snprintf(name, sizeof(name), "%s_l%d_h%d", kinds[kind], layers, h);
-				WriteBoth(name, &s, h == 1 ? extra : NULL);
+				WriteSeed(name, &s);
 				FreeSeed(&s);
 			}
 }
@@ -272,20 +246,20 @@ EdgeModels(void)
 
 	/* the smallest: one step, one unit, no head, no sections */
 	MakeSeed(&s, Arch(0, 1, 1, 1, 0, NULL), 1, 0, NULL);
-	WriteBoth("edge_smallest", &s, NULL);
+	WriteSeed("edge_smallest", &s);
 	FreeSeed(&s);
 
 	/* the deepest: every cap of layer counts, units of one */
 	MakeSeed(&s, Arch(1, 2, 1, SF_MAX_LAYERS, SF_MAX_HEAD, ones), 2, 0, NULL);
-	WriteBoth("edge_deepest", &s, NULL);
+	WriteSeed("edge_deepest", &s);
 	FreeSeed(&s);
 
 	/* the longest window, without and with its tail */
 	MakeSeed(&s, Arch(2, SF_MAX_WINDOW, 1, 1, 1, one), 3, 0, NULL);
-	WriteBoth("edge_window_max", &s, NULL);
+	WriteSeed("edge_window_max", &s);
 	FreeSeed(&s);
 	MakeSeed(&s, Arch(2, 64, 2, 1, 1, one), 3, 1, "{}");
-	WriteBoth("edge_window_tail", &s, NULL);
+	WriteSeed("edge_window_tail", &s);
 	FreeSeed(&s);
 
 	/* extreme weights: -0, denormals, the float32 extremes */
@@ -297,14 +271,14 @@ EdgeModels(void)
 	s.params[4] = -FLT_MAX;
 	s.params[5] = 1e-30f;
 	s.params[6] = 3.4e38f;
-	WriteBoth("edge_weights", &s, NULL);
+	WriteSeed("edge_weights", &s);
 	FreeSeed(&s);
 
 	/* extreme scalers: a tiny span, a huge one, negative values */
 	MakeSeed(&s, Arch(0, 2, 2, 1, 0, NULL), 5, 0, NULL);
 	s.blob.model.scale_min = 1.0;
 	s.blob.model.scale_max = nextafter(1.0, 2.0);
-	WriteBoth("edge_scaler_tiny", &s, NULL);
+	WriteSeed("edge_scaler_tiny", &s);
 	s.blob.model.scale_min = -1e300;
 	s.blob.model.scale_max = 1e300;
 	b = EncodeV1(&s, &len);
@@ -315,7 +289,7 @@ EdgeModels(void)
 	free(b);
 	s.blob.model.scale_min = -5e-324;
 	s.blob.model.scale_max = 0.0;
-	WriteBoth("edge_scaler_denormal", &s, NULL);
+	WriteSeed("edge_scaler_denormal", &s);
 	FreeSeed(&s);
 
 	/* every radius the cap allows, and a long UTF-8 metadata text */
@@ -327,7 +301,7 @@ EdgeModels(void)
 	for (int i = 0; i < SF_MAX_RADIUS; i++)
 		s.radius[i] = i % 3 == 0 ? 0.0 : 1e3 * i;
 	s.blob.n_radius = SF_MAX_RADIUS;
-	WriteBoth("edge_sections", &s, NULL);
+	WriteSeed("edge_sections", &s);
 	FreeSeed(&s);
 
 	/* refused ones (format 1), one field away from valid; mode 1 re-seals them */
@@ -358,62 +332,6 @@ EdgeModels(void)
 	WriteDecode("bad_empty", 0, (const unsigned char *) "", 0);
 	WriteDecode("bad_magic_only", 1, (const unsigned char *) "SQFC", 4);
 	WriteDecode("bad_foreign", 0, (const unsigned char *) "\x89PNG\r\n\x1a\n", 8);
-}
-
-/* Hand-written documents in jsonb's key order and number style, and refused ones. */
-static void
-EdgeDocuments(void)
-{
-	const char *tensors_rnn1 =
-		"\"tensors\": {\"out.bias\": {\"data\": [0.0000012], \"shape\": [1]}, "
-		"\"out.weight\": {\"data\": [-1E+0], \"shape\": [1, 1]}, "
-		"\"rnn.bias_hh_l0\": {\"data\": [-0], \"shape\": [1]}, "
-		"\"rnn\\u002ebias_ih_l0\": {\"shape\": [1], \"data\": [1e-50]}, "
-		"\"rnn.weight_hh_l0\": {\"data\": [0.5], \"shape\": [1, 1], \"grad\": null}, "
-		"\"rnn.weight_ih_l0\": {\"data\": [340282346638528859811704183484516925440], \"shape\": [1, 1]}}";
-	char		doc[4096];
-
-	snprintf(doc, sizeof(doc),
-			 "{\"head\": [], \"kind\": \"RNN\", \"format\": 1, \"hidden\": 1, \"layers\": 1,\n"
-			 " \"scaler\": {\"max\": 10, \"min\": -10.5, \"note\": \"x\"}, \"window\": 2,\n"
-			 " \"metrics\": {\"deep\": [[[[{\"a\": [true, false, null]}]]]]},\n %s,\n"
-			 " \"unknown\": \"\\ud83d\\ude00 \\\" \\\\ \\/ \\b\\f\\n\\r\\t caf\xc3\xa9\"}\n",
-			 tensors_rnn1);
-	WriteImport("edge_jsonb_style.json", doc);
-
-	WriteImport("bad_empty.json", "");
-	WriteImport("bad_not_object.json", "[1, 2, 3]");
-	WriteImport("bad_missing_kind.json",
-				"{\"window\": 2, \"hidden\": 1, \"layers\": 1, \"head\": [], "
-				"\"scaler\": {\"min\": 0, \"max\": 1}, \"tensors\": {}}");
-	WriteImport("bad_missing_tensors.json",
-				"{\"kind\": \"gru\", \"window\": 2, \"hidden\": 1, \"layers\": 1, \"head\": [], "
-				"\"scaler\": {\"min\": 0, \"max\": 1}, \"tensors\": {\"extra\": {}}}");
-	snprintf(doc, sizeof(doc),
-			 "{\"kind\": \"rnn\", \"window\": 2, \"hidden\": 1, \"layers\": 1, \"head\": [], "
-			 "\"scaler\": {\"min\": 0, \"max\": 1}, %s, \"format\": 2}", tensors_rnn1);
-	WriteImport("bad_format.json", doc);
-	snprintf(doc, sizeof(doc),
-			 "{\"kind\": \"rnn\", \"window\": 2, \"hidden\": 1, \"layers\": 1, \"head\": [], "
-			 "\"scaler\": {\"min\": 0, \"max\": 1e400}, %s}", tensors_rnn1);
-	WriteImport("bad_scaler.json", doc);
-	snprintf(doc, sizeof(doc),
-			 "{\"kind\": \"lstm\", \"window\": 2, \"hidden\": 1, \"layers\": 1, \"head\": [], "
-			 "\"scaler\": {\"min\": 0, \"max\": 1}, %s}", tensors_rnn1);
-	WriteImport("bad_shape.json", doc);
-	snprintf(doc, sizeof(doc),
-			 "{\"kind\": \"rnn\", \"window\": 2, \"hidden\": 1, \"layers\": 1, \"head\": [], "
-			 "\"scaler\": {\"min\": 0, \"max\": 1}, %s, \"x\": ", tensors_rnn1);
-	for (int i = 0; i < SF_JSON_MAX_DEPTH + 2; i++)
-		strcat(doc, "[");
-	WriteImport("bad_deep.json", doc);
-	WriteImport("bad_utf8.json", "{\"kind\": \"gr\xc3\x28\"}");
-	WriteImport("bad_surrogate.json", "{\"kind\": \"\\ud83d\"}");
-	WriteImport("bad_number.json", "{\"window\": 01, \"hidden\": 1.e5, \"layers\": -}");
-	WriteImport("bad_huge_sizes.json",
-				"{\"kind\": \"lstm\", \"window\": 4096, \"hidden\": 1024, \"layers\": 8, "
-				"\"head\": [1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024], "
-				"\"scaler\": {\"min\": 0, \"max\": 1}, \"tensors\": {}}");
 }
 
 /*
@@ -455,45 +373,6 @@ MakeV11(Seed *s, int norm, int level, int season, int members, int phase)
 			s->tail[i] = fabs(s->tail[i]) + 1;
 }
 
-/* The text between the first `from` and the first `to` after it, malloc'ed. */
-static char *
-Between(const char *text, const char *from, const char *to)
-{
-	const char *a = strstr(text, from);
-	const char *b = a ? strstr(a + strlen(from), to) : NULL;
-	char	   *out;
-
-	if (!b)
-	{
-		fprintf(stderr, "gen_corpus: \"%s\" ... \"%s\" not found\n", from, to);
-		exit(1);
-	}
-	a += strlen(from);
-	out = Xmalloc((size_t) (b - a) + 1);
-	memcpy(out, a, (size_t) (b - a));
-	out[b - a] = '\0';
-	return out;
-}
-
-/* text with its first `what` replaced by `with`, written as an import seed. */
-static void
-WriteEdited(const char *name, const char *text, const char *what, const char *with)
-{
-	const char *at = strstr(text, what);
-	size_t		n = strlen(text) + strlen(with) + 1;
-	char	   *out = Xmalloc(n);
-
-	if (!at)
-	{
-		fprintf(stderr, "gen_corpus: \"%s\" not in the seed of %s\n", what, name);
-		exit(1);
-	}
-	memcpy(out, text, (size_t) (at - text));
-	snprintf(out + (at - text), n - (size_t) (at - text), "%s%s", with, at + strlen(what));
-	WriteImport(name, out);
-	free(out);
-}
-
 /* A format-2 seed with one u32 (or f64) of its extension changed, re-sealed. */
 static void
 WriteExtEdit(const char *name, const Seed *s, size_t off, int is_f64, double v)
@@ -516,40 +395,22 @@ WriteExtEdit(const char *name, const Seed *s, size_t off, int is_f64, double v)
 	free(b);
 }
 
-/* Version 1.1's models in both corpora, and refusals one field away. */
+/* Version 1.1's models, and refusals one field away. */
 static void
 V11Models(void)
 {
 	static const int one[1] = {1};
 	static const int two[2] = {3, 2};
 	Seed		s;
-	char	   *json,
-			   *json2,
-			   *tensors,
-			   *prefix;
-	char		doc[16384];
-	size_t		used;
 
 	MakeSeed(&s, Arch(2, 6, 3, 1, 1, one), 21, 1, "{}");
 	MakeV11(&s, SF_NORM_WINDOW, 1, 0, 1, 0);
-	WriteBoth("norm_window_gru", &s, NULL);
+	WriteSeed("norm_window_gru", &s);
 	FreeSeed(&s);
 
 	MakeSeed(&s, Arch(1, 8, 2, 2, 2, two), 22, 1, "{\"note\": \"log\"}");
 	MakeV11(&s, SF_NORM_LOG, 4, 4, 1, 2);
-	WriteBoth("norm_log_season4_lstm", &s, NULL);
-	json = Export(&s, NULL);
-	WriteEdited("bad_norm_level_last.json", json, "\"level\": 4", "\"level\": \"last\"");
-	WriteEdited("bad_norm_level_range.json", json, "\"level\": 4", "\"level\": 9");
-	WriteEdited("bad_norm_kind.json", json, "\"kind\": \"log\"", "\"kind\": \"ln\"");
-	WriteEdited("bad_norm_scale.json", json, "\"scale\": ", "\"scale\": -");
-	WriteEdited("bad_norm_season_one.json", json, "\"season\": 4", "\"season\": 1");
-	WriteEdited("bad_norm_indices_count.json", json, "\"season\": 4", "\"season\": 5");
-	WriteEdited("bad_norm_indices_missing.json", json, "\"seasonal_indices\"", "\"indices\"");
-	WriteEdited("bad_norm_index_range.json", json, "\"seasonal_indices\": [", "\"seasonal_indices\": [1e999, ");
-	WriteEdited("bad_norm_not_object.json", json, "\"normalize\": {",
-				"\"normalize\": \"log\", \"x\": {");
-	free(json);
+	WriteSeed("norm_log_season4_lstm", &s);
 	/* every extension field one away from valid */
 	WriteExtEdit("bad_ext_members_zero", &s, 0, 0, 0);
 	WriteExtEdit("bad_ext_members_33", &s, 0, 0, SF_MAX_MEMBERS + 1);
@@ -569,75 +430,30 @@ V11Models(void)
 
 	MakeSeed(&s, Arch(0, 9, 3, 1, 0, NULL), 23, 1, "{}");
 	MakeV11(&s, SF_NORM_WINDOW, 7, 7, 3, 6);
-	WriteBoth("ens3_window_season7_rnn", &s, NULL);
-	json = Export(&s, NULL);
-	/* "tensors" that is not members[0]: members of a reordered ensemble */
-	{
-		sf_real    *p = s.params;
-		size_t		P = sf_param_count(&s.blob.model.arch);
-
-		for (size_t i = 0; i < P; i++)
-		{
-			sf_real		t = p[i];
-
-			p[i] = p[P + i];
-			p[P + i] = t;
-		}
-		json2 = Export(&s, NULL);
-	}
-	prefix = Between(json, "", ", \"members\": [");
-	snprintf(doc, sizeof(doc), "%s%s", prefix, strstr(json2, ", \"members\": ["));
-	WriteImport("bad_members_not_tensors.json", doc);
-	snprintf(doc, sizeof(doc), "%s, \"members\": []}", prefix);
-	WriteImport("bad_members_empty.json", doc);
-	tensors = Between(json, "\"tensors\": ", ", \"members\": [");
-	snprintf(doc, sizeof(doc), "%s, \"members\": [%s, 1]}", prefix, tensors);
-	WriteImport("bad_members_kinds.json", doc);
-	WriteEdited("bad_members_shape.json", json, ", {\"rnn.weight_ih_l0\": {\"shape\": [3, 1]",
-				", {\"rnn.weight_ih_l0\": {\"shape\": [1, 3]");
-	free(tensors);
-	free(prefix);
-	free(json2);
-	free(json);
+	WriteSeed("ens3_window_season7_rnn", &s);
 	FreeSeed(&s);
 
 	MakeSeed(&s, Arch(2, 8, 2, 1, 1, one), 24, 1, "{}");
 	MakeV11(&s, SF_NORM_LOG, 4, 4, 2, 3);
-	WriteBoth("ens2_log_season4_gru", &s, NULL);
+	WriteSeed("ens2_log_season4_gru", &s);
 	FreeSeed(&s);
 
 	MakeSeed(&s, Arch(2, 3, 1, 1, 0, NULL), 25, 1, NULL);
 	MakeV11(&s, SF_NORM_WINDOW, 3, SF_MAX_SEASON, 1, SF_MAX_SEASON - 1);
-	WriteBoth("norm_window_season_max", &s, NULL);
+	WriteSeed("norm_window_season_max", &s);
 	FreeSeed(&s);
 
 	MakeSeed(&s, Arch(1, 4, 2, 1, 1, one), 26, 0, NULL);
 	MakeV11(&s, SF_NORM_MINMAX, 0, 0, 2, 0);
 	s.blob.model.scale_min = -3;
 	s.blob.model.scale_max = 5;
-	WriteBoth("ens2_minmax_lstm", &s, NULL);
+	WriteSeed("ens2_minmax_lstm", &s);
 	FreeSeed(&s);
 
 	/* the most members, of the smallest networks; and one more than that */
 	MakeSeed(&s, Arch(0, 2, 1, 1, 0, NULL), 27, 0, NULL);
 	MakeV11(&s, SF_NORM_LOG, 2, 0, SF_MAX_MEMBERS, 0);
-	WriteBoth("ens_max_log_rnn", &s, NULL);
-	json = Export(&s, NULL);
-	prefix = Between(json, "", ", \"members\": [");
-	tensors = Between(json, "\"tensors\": ", ", \"members\": [");
-	used = (size_t) snprintf(doc, sizeof(doc), "%s, \"members\": [", prefix);
-	for (int k = 0; k <= SF_MAX_MEMBERS && used < sizeof(doc); k++)
-		used += (size_t) snprintf(doc + used, sizeof(doc) - used, "%s%s", k ? ", " : "", tensors);
-	if (used + 3 >= sizeof(doc))
-	{
-		fprintf(stderr, "gen_corpus: bad_members_33 does not fit\n");
-		exit(1);
-	}
-	snprintf(doc + used, sizeof(doc) - used, "]}");
-	WriteImport("bad_members_33.json", doc);
-	free(tensors);
-	free(prefix);
-	free(json);
+	WriteSeed("ens_max_log_rnn", &s);
 	FreeSeed(&s);
 }
 
@@ -697,7 +513,6 @@ main(int argc, char **argv)
 	outdir = argv[1];
 	ValidModels();
 	EdgeModels();
-	EdgeDocuments();
 	V11Models();
 	V3Models();
 	return 0;

@@ -469,35 +469,6 @@ extern void sf_decode(const unsigned char *buf, const sf_blob *info,
 extern uint32_t sf_crc32c(uint32_t crc, const unsigned char *buf, size_t len);
 
 /*
- * sf_json.c: the interchange JSON of SPEC.md (see FORMAT.md).  Import returns
- * SF_OK, SF_EJSON (not a well-formed interchange object: syntax, a missing
- * key, a value of the wrong JSON type), SF_EINVAL (a value out of range, an
- * unknown kind, a tensor of the wrong name, shape or count) or SF_ENOMEM
- * (alloc returned NULL), with a message in err.  It allocates the params
- * (n_members networks, member after member) with alloc, once, after the
- * whole document has been checked.  It reads back everything export writes
- * but a tail's seasonal phase, which an imported model, having no tail,
- * does not need.
- */
-#define SF_EJSON 4
-#define SF_ENOMEM 5
-#define SF_JSON_FORMAT 1		/* the "format" export writes, import reads */
-#define SF_JSON_MAX_TEXT ((size_t) 1 << 30)	/* bytes in one document */
-#define SF_JSON_MAX_DEPTH 64	/* nesting of arrays and objects */
-#define SF_JSON_ERRLEN 512		/* enough for any error message */
-
-typedef void *(*sf_alloc_fn) (void *ctx, size_t bytes);
-
-extern int	sf_import_json(const char *text, size_t len, sf_alloc_fn alloc,
-						   void *alloc_ctx, sf_model *model, char *err,
-						   size_t errlen);
-/* Export: out needs sf_export_json_bytes(); extra is raw JSON members or NULL. */
-extern size_t sf_export_json_bytes(const sf_arch *arch, int n_members,
-								   size_t extra_len);
-extern size_t sf_export_json(const sf_model *model, const char *extra,
-							 char *out, size_t cap);
-
-/*
  * sf_calendar.c: calendar parts as exog columns.  The glue converts each
  * step's timestamp to civil fields in the right time zone; sf_calendar_row
  * writes the sf_calendar_width(parts) features of the parts requested, in

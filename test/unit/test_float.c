@@ -11,7 +11,6 @@ main(void)
 	test_model();
 	test_metrics();
 	test_codec();
-	test_json();
 	test_work();
 	test_adam();
 	test_train();

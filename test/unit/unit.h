@@ -74,7 +74,6 @@ extern void test_metrics(void);
 extern void test_grad(void);
 extern void test_codec(void);
 extern void test_work(void);
-extern void test_json(void);
 extern void test_citus(void);
 extern void test_exog(void);
 extern void test_calendar(void);
