@@ -87,8 +87,8 @@ SELECT is((SELECT array_agg(ts::date ORDER BY step)
 SELECT seq_fit('gru', day, v, pg_temp.opts('{"calendar": "none"}')) AS nocal_bytes FROM daily \gset
 SELECT is((SELECT count(*)::int FROM seq_forecast(:'nocal_bytes'::bytea, 3, (SELECT array_agg(v) FROM daily)) WHERE ts IS NULL), 3,
           'a history without history_end gives forecasts without timestamps for a model without calendar inputs');
-SELECT is(pg_temp.meta(:'utc_bytes'::bytea)->'options'->'calendar', '[]'::jsonb,
-          'calendar auto: no parts (measured: they made forecasts worse)');
+SELECT is(pg_temp.meta(:'utc_bytes'::bytea)->'options'->'calendar', '["day_of_week"]'::jsonb,
+          'calendar auto: day of week for a daily series (measured: README, Series with timestamps)');
 SELECT is(pg_temp.meta(:'nocal_bytes'::bytea)->'options'->'calendar', '[]'::jsonb, 'calendar none: no parts');
 SELECT isnt(:'date_bytes'::bytea, :'nocal_bytes'::bytea, 'calendar inputs change the model');
 SELECT throws_ok($$SELECT * FROM seq_forecast('$$ || :'date_bytes' || $$'::bytea, 3, (SELECT array_agg(v) FROM daily))$$,
