@@ -43,12 +43,34 @@
 #include <sys/resource.h>
 
 #include "sf_core.h"
+#include "bench_peak.h"
 
 /* The same test sf_internal.h makes before it defines SF_KERNEL as clones. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
 	defined(__ELF__) && !defined(SF_NO_CLONES)
 #define BENCH_CLONES 1
 #endif
+
+/*
+ * The path the core's kernels take in this binary, by the same test as
+ * sf_gemm.c's dispatch: the CPU's features in the target_clones build, the
+ * compiler's target in a build for one instruction set (this file is
+ * compiled with the same -march as the core there).
+ */
+static int
+DispatchedPath(void)
+{
+#if defined(BENCH_CLONES)
+	return bench_path_runs(BENCH_AVX512) ? BENCH_AVX512 :
+		bench_path_runs(BENCH_AVX2) ? BENCH_AVX2 : BENCH_BASE;
+#elif defined(__AVX512F__)
+	return BENCH_AVX512;
+#elif defined(__AVX2__) && defined(__FMA__)
+	return BENCH_AVX2;
+#else
+	return BENCH_BASE;
+#endif
+}
 
 typedef struct Opts
 {
@@ -417,7 +439,10 @@ CmdTrain(const Opts *o)
 		double	   *secs = Alloc(sizeof(double) * o->runs);
 		unsigned long long hash = 0;
 		int			same = 1;
-		double		fwd,
+		int			path = DispatchedPath();
+		double		peak,
+					after,
+					fwd,
 					flops,
 					med,
 					lo,
@@ -434,6 +459,7 @@ CmdTrain(const Opts *o)
 		m.arch = a;
 		m.params = Alloc(sizeof(sf_real) * sf_param_count(&a));
 		work = Alloc(sf_train_bytes(&a, &t, n));
+		peak = bench_peak_gflops(path, 0.3, 3);
 		for (int r = 0; r < o->runs; r++)
 		{
 			unsigned long long h;
@@ -444,6 +470,9 @@ CmdTrain(const Opts *o)
 				same = 0;
 			hash = h;
 		}
+		after = bench_peak_gflops(path, 0.3, 3);
+		if (after > peak)
+			peak = after;
 		Holdout(&m, &s, v, &sc, &constant);
 		fwd = ForwardFlops(&a);
 		flops = 3.0 * fwd * s.n_train * o->epochs;
@@ -458,6 +487,12 @@ CmdTrain(const Opts *o)
 		printf("BENCH name=core.%s.%s.flop value=%.6g unit=FLOP\n", o->label, kn, flops);
 		printf("BENCH name=core.%s.%s.gflops value=%.4f unit=GFLOP/s\n", o->label, kn,
 			   flops / med * 1e-9);
+		printf("peak %-9s %-4s %s path %.3f GFLOP/s (best of bench_peak before and after "
+			   "the runs): %.1f%% of peak\n", o->label, kn, bench_path_name(path), peak,
+			   100 * flops / med * 1e-9 / peak);
+		printf("BENCH name=core.%s.%s.peak_gflops value=%.4f unit=GFLOP/s\n", o->label, kn, peak);
+		printf("BENCH name=core.%s.%s.peak_fraction value=%.4f unit=fraction\n", o->label, kn,
+			   flops / med * 1e-9 / peak);
 		printf("params %-9s %-4s fnv1a %016llx  (%zu floats; %s)\n", o->label, kn, hash,
 			   sf_param_count(&a), o->runs == 1 ? "1 run" :
 			   same ? "identical in every run of this process" : "RUNS DIFFER in this process");
@@ -661,6 +696,30 @@ CmdIsa(void)
 	return 0;
 }
 
+/*
+ * Every path's FMA peak (0 for one the CPU lacks) and the dispatched one,
+ * best of runs timings of 0.2 s each.
+ */
+static int
+CmdPeak(int runs)
+{
+	int			path = DispatchedPath();
+
+	for (int p = 0; p < BENCH_PATHS; p++)
+	{
+		double		g = bench_peak_gflops(p, 0.2 * runs, runs);
+
+		if (g > 0)
+			printf("peak %-6s %9.3f GFLOP/s%s\n", bench_path_name(p), g,
+				   p == path ? "  (the path this binary's kernels take)" : "");
+		else
+			printf("peak %-6s       n/a  (the CPU lacks it)\n", bench_path_name(p));
+		printf("BENCH name=peak.%s.gflops value=%.4f unit=GFLOP/s\n", bench_path_name(p), g);
+	}
+	printf("BENCH name=peak.dispatched value=%s unit=path\n", bench_path_name(path));
+	return 0;
+}
+
 static int
 CmdGen(int n)
 {
@@ -707,7 +766,7 @@ main(int argc, char **argv)
 	const char *cmd;
 
 	if (argc < 2)
-		Die("usage: bench_core train|accuracy|scale|isa|gen [options]", NULL);
+		Die("usage: bench_core train|accuracy|scale|isa|peak|gen [options]", NULL);
 	cmd = argv[1];
 	if (strcmp(cmd, "gen") == 0)
 	{
@@ -717,6 +776,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "isa") == 0)
 		return CmdIsa();
+	if (strcmp(cmd, "peak") == 0)
+		return CmdPeak(argc == 4 && !strcmp(argv[2], "--runs") ? IntArg(argv[3]) : 5);
 	for (int i = 2; i < argc; i++)
 	{
 		const char *k = argv[i],

@@ -3,9 +3,9 @@
 # Called by `make -C bench run` (the top-level `make bench`), which first
 # builds build/bench_core.  See bench/README.md for what each figure means.
 #
-#   bench/run.sh [SECTION...]   sections: core large torch sql cinema
+#   bench/run.sh [SECTION...]   sections: peak core large torch sql cinema
 #                               forecast isa pgbench ingest scale; "quick"
-#                               stands for the first five, "accuracy" for
+#                               stands for the first six, "accuracy" for
 #                               cinema and forecast, "more" for the last four
 #                               (default: all of them, in that order; only
 #                               the first five with BENCH_QUICK=1)
@@ -48,7 +48,7 @@ TUTORIAL_CSV=$BUILD/tutorial.csv
 LARGE_CSV=$BUILD/large.csv
 LARGE_N=20000
 
-QUICK_SECTIONS="core large torch sql cinema"
+QUICK_SECTIONS="peak core large torch sql cinema"
 MORE_SECTIONS="isa pgbench ingest scale"
 if [ $# -eq 0 ]; then
     if [ "${BENCH_QUICK:-0}" = 1 ]; then set -- quick; else set -- quick forecast more; fi
@@ -59,7 +59,7 @@ for a in "$@"; do
         quick) sections="$sections $QUICK_SECTIONS" ;;
         more) sections="$sections $MORE_SECTIONS" ;;
         accuracy) sections="$sections cinema forecast time" ;;
-        core | large | torch | sql | cinema | forecast | time | isa | pgbench | ingest | scale) sections="$sections $a" ;;
+        peak | core | large | torch | sql | cinema | forecast | time | isa | pgbench | ingest | scale) sections="$sections $a" ;;
         *) echo "bench: unknown section $a" >&2; exit 2 ;;
     esac
 done
@@ -120,6 +120,15 @@ EOF
 TUT_ARGS=(--hidden 32 --window 9 --batch 32 --lr 0.01 --epochs 100 --seed 42)
 LARGE_ARGS=(--kind gru --hidden 128 --window 28 --batch 64 --lr 0.01 --epochs 1 --seed 42)
 
+if want peak; then
+    section "0. FMA peak of every dispatch path (bench/bench_peak.c, best of 5 timings of 0.2 s)"
+    t=$SECONDS
+    collect "$CORE" peak --runs 5
+    echo "  every core figure below also measures its path's peak just before and after its runs"
+    echo "  and prints its GFLOP/s as a fraction of that (peak and kernel under the same load)"
+    elapsed $t
+fi
+
 if want core; then
     section "1. core, tutorial config (sf_train, median of 5 runs)"
     t=$SECONDS
@@ -147,6 +156,16 @@ if want torch; then
             --label tutorial --threads 1 --csv "$TUTORIAL_CSV"
         collect "$PY" "$HERE/torch_bench.py" "${LARGE_ARGS[@]}" --runs "$LARGE_RUNS_TORCH" \
             --label large --threads 1 --csv "$LARGE_CSV"
+        if [ -r "$REFERENCE" ]; then
+            # one training of the tutorial recipe by the reference itself (its
+            # own timer around the epochs), for the default-training target
+            ref=$("$PY" "$REFERENCE" "$TUTORIAL_CSV" --kind gru --seed 42 2>/dev/null |
+                awk '$1 == "gru" { for (i = 2; i <= NF; i++) if ($i ~ /^train_s=/) { sub(/^train_s=/, "", $i); print $i } }')
+            if [ -n "$ref" ]; then
+                echo "torch reference gru (torch_reference.py, tutorial recipe, seed 42): one training $ref s"
+                bench_line torch_reference.gru.train_seconds "$ref" s
+            fi
+        fi
         elapsed $t
         echo
         echo "speedup = torch seconds / our seconds (> 1: we are faster)"
@@ -427,11 +446,33 @@ if want scale; then
     elapsed $t
 fi
 
-if want isa || want pgbench || want ingest || want scale || want sql; then
+peak_path=$(value_of peak.dispatched)
+peak=$(value_of "peak.$peak_path.gflops")
+if [ -n "$peak" ] && grep -q '^BENCH name=[^ ]*\.gflops ' "$LINES"; then
+    section "GFLOP/s as a fraction of the dispatched path's FMA peak ($peak_path, $peak GFLOP/s in section 0)"
+    awk -v pk="$peak" '$2 ~ /\.gflops$/ && $2 !~ /^name=peak\./ && $2 !~ /peak_gflops$/ {
+        n = $2; sub(/^name=/, "", n); v = $3; sub(/^value=/, "", v)
+        printf "  %-36s %9.3f GFLOP/s  %5.1f%% of peak\n", n, v, 100 * v / pk }' "$LINES"
+    echo "  (core.* figures: their own same-run fraction is core.*.peak_fraction, against the peak"
+    echo "   measured around their runs; these use section 0's)"
+fi
+
+if want core || want large || want torch || want isa || want pgbench || want ingest || want scale || want sql; then
     section "targets (issue): measured figures against them"
     target() { printf '  %-68s %-22s %s\n' "$1" "$2" "$3"; }
     verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (a == "") { print "n/a"; exit }
         ok = (op == "<=") ? (a + 0 <= b + 0) : (a + 0 >= b + 0); print ok ? "met" : "NOT met" }'; }
+    pct() { awk -v a="$1" 'BEGIN { if (a != "") printf "%.1f", 100 * a }'; }
+    v=$(pct "$(value_of core.large.gru.peak_fraction)")
+    [ -n "$v" ] && target "large GRU >= 60% of the dispatched path's peak ($(value_of core.large.gru.gflops | cut -d. -f1) of $(value_of core.large.gru.peak_gflops | cut -d. -f1) GFLOP/s)" "$v%" "$(verdict "$v" '>=' 60)"
+    v=$(pct "$(value_of core.tutorial.gru.peak_fraction)")
+    [ -n "$v" ] && target "tutorial GRU >= 40% of the dispatched path's peak ($(value_of core.tutorial.gru.gflops | cut -d. -f1) of $(value_of core.tutorial.gru.peak_gflops | cut -d. -f1) GFLOP/s)" "$v%" "$(verdict "$v" '>=' 40)"
+    d=$(value_of sql.train_default.gru.seconds) r=$(value_of torch_reference.gru.train_seconds)
+    if [ -n "$d" ] && [ -n "$r" ]; then
+        x=$(awk -v a="$r" -v b="$d" 'BEGIN { printf "%.2f", a / b }')
+        target "default training of the cinema GRU >= 10x faster than torch ($d s vs $r s)" "${x}x" "$(verdict "$x" '>=' 10)"
+        bench_line target.default_vs_torch.speedup "$x" x
+    fi
     if want isa; then
         dets=$(awk '$2 ~ /^name=isa\..*\.deterministic$/ { sub(/^value=/, "", $3); n++; ok += $3 } END { if (n) print ok " of " n }' "$LINES")
         figs=$(grep -c '^BENCH name=isa\.[a-z0-9]*\.large\.gru\.seconds ' "$LINES")

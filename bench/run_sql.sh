@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SQL end-to-end figures of seqforecast: seq_train for the tutorial config
-# (each kind, median of 5) and seq_forecast(id, 14) latency (each kind,
-# median of 1000 calls in one session).  Everything runs in one transaction
+# (each kind, median of 5), seq_train of the GRU with the 1.1 defaults (no
+# options: ensemble, early stopping and the rest; median of 5) and
+# seq_forecast(id, 14) latency (each kind, median of 1000 calls in one
+# session).  Everything runs in one transaction
 # that is rolled back, so a server given through PGHOST keeps no models (and
 # no extension, if this script created it).
 #
@@ -83,6 +85,20 @@ BEGIN
         END LOOP;
         INSERT INTO bench_times VALUES (k, 'forecast', fc, NULL, NULL, NULL);
     END LOOP;
+    -- the default training: seq_train('gru', v ORDER BY t), no options
+    train := '{}';
+    inner_s := '{}';
+    restarts := 0;
+    FOR i IN 1..5 LOOP
+        t0 := clock_timestamp();
+        SELECT seq_train('gru', v ORDER BY t) INTO mid FROM bench_series;
+        t1 := clock_timestamp();
+        train := train || extract(epoch FROM t1 - t0)::float8;
+        inner_s := inner_s || (SELECT (metrics->>'train_seconds')::float8 FROM seq_model WHERE id = mid);
+        restarts := restarts + (SELECT coalesce((metrics->>'restarts')::int, 0) FROM seq_model WHERE id = mid);
+        r2 := (SELECT (metrics->>'r2')::float8 FROM seq_model WHERE id = mid);
+    END LOOP;
+    INSERT INTO bench_times VALUES ('gru', 'train_default', train, inner_s, restarts, r2);
 END
 \$\$;
 
@@ -101,6 +117,11 @@ SELECT format('sql seq_train %-4s  median %s s  (min %s, max %s; 5 statements ov
               coalesce(round(inner_med::numeric, 4)::text, 'n/a'),
               coalesce(round(r2::numeric, 4)::text, 'n/a'), restarts)
 FROM bench_stats WHERE what = 'train' ORDER BY o;
+SELECT format('sql seq_train %-4s  with the 1.1 defaults (no options)  median %s s  (min %s, max %s; 5 statements; metrics: train_seconds median %s s, r2 %s, restarts %s in 5)',
+              kind, round(med::numeric, 4), round(lo::numeric, 4), round(hi::numeric, 4),
+              coalesce(round(inner_med::numeric, 4)::text, 'n/a'),
+              coalesce(round(r2::numeric, 4)::text, 'n/a'), restarts)
+FROM bench_stats WHERE what = 'train_default';
 SELECT format('sql seq_forecast(id, 14) %-4s  median %s ms per call  (p90 %s ms; 1000 calls in one session)',
               kind, round(1000 * med::numeric, 4), round(1000 * p90::numeric, 4))
 FROM bench_stats WHERE what = 'forecast' ORDER BY o;
@@ -108,6 +129,8 @@ SELECT format('BENCH name=sql.train.%s.seconds value=%s unit=s', kind, round(med
 FROM bench_stats WHERE what = 'train' ORDER BY o;
 SELECT format('BENCH name=sql.train_inner.%s.seconds value=%s unit=s', kind, round(inner_med::numeric, 6))
 FROM bench_stats WHERE what = 'train' AND inner_med IS NOT NULL ORDER BY o;
+SELECT format('BENCH name=sql.train_default.%s.seconds value=%s unit=s', kind, round(med::numeric, 6))
+FROM bench_stats WHERE what = 'train_default';
 SELECT format('BENCH name=sql.forecast14.%s.ms value=%s unit=ms', kind, round(1000 * med::numeric, 6))
 FROM bench_stats WHERE what = 'forecast' ORDER BY o;
 ROLLBACK;

@@ -903,6 +903,12 @@ seq_model_export(PG_FUNCTION_ARGS)
 				 errmsg("cannot export a model with %d inputs per time step",
 						sf_arch_inputs(&m->core.arch)),
 				 errdetail("The interchange JSON does not carry covariates or calendar inputs yet.")));
+	if (m->time.kind != SF_TIME_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot export a model trained with timestamps"),
+				 errdetail("The interchange JSON does not carry the time axis (frequency, last timestamp) yet, so an imported copy could not date its forecasts."),
+				 errhint("Train the model without timestamps to export it.")));
 	PG_RETURN_JSONB_P(ExportState(m));
 }
 

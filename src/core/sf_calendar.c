@@ -4,13 +4,26 @@
  *	  of its timestamp (which the glue computes in the right time zone) to a
  *	  few features per part.
  *
- * A cyclic part (hour of day, day of week, day of month, day of year, week
- * of year, month of year) is a position p in [0, 1) around its cycle and
- * becomes the pair sin(2 pi p), cos(2 pi p): neighbours in time are
- * neighbours in the input (23:00 is next to 00:00, December to January) and
- * each part costs two inputs whatever its period.  The weekend is one 0/1
- * input.  A calendar column is fed as it is (shift 0, scale 1): every
- * feature already lies in [-1, 1].
+ * The day of week is seven one-hot inputs (Sunday first): measured on daily
+ * series at the 1.1 defaults (bench/calendar_core.c, README "Calendar
+ * inputs"), one-hot lifted cinema's holdout R^2 from 0.68 to 0.70 (gru,
+ * lstm) where a sin/cos pair did not help, and did as well as the pair on
+ * a series of page views.
+ * Weekly patterns are not smooth around the week (a Saturday is not halfway
+ * between Friday and Sunday in sales), which a pair of smooth functions
+ * cannot fit.  Each other cyclic part (hour of day, day of month, day of
+ * year, week of year, month of year) is a position p in [0, 1) around its
+ * cycle and becomes the pair sin(2 pi p), cos(2 pi p): neighbours in time
+ * are neighbours in the input (23:00 is next to 00:00, December to
+ * January), and a part of 24 to 366 values costs two inputs instead of as
+ * many.  The weekend is one input.
+ *
+ * A calendar column is fed as it is (shift 0, scale 1), so each feature is
+ * standardized here over its own cycle, as a covariate is over the training
+ * part: mean 0 and variance 1 over a whole week (one-hot: (x - 1/7) /
+ * sqrt(6/49); weekend: (x - 2/7) / sqrt(10/49)) or cycle (a pair: times
+ * sqrt(2)).  It matters: the one-hot day of week fed as 0/1 gave cinema a
+ * mean R^2 of 0.687, standardized 0.703.
  */
 #include <ctype.h>
 #include <math.h>
@@ -18,6 +31,7 @@
 #include "sf_core.h"
 
 #define TWO_PI 6.28318530717958647692
+#define SQRT2 1.41421356237309504880
 
 static const char *const part_names[SF_CAL_PARTS] = {
 	"hour_of_day", "day_of_week", "day_of_month", "day_of_year",
@@ -25,7 +39,7 @@ static const char *const part_names[SF_CAL_PARTS] = {
 };
 
 /* Features of each part, in bit order. */
-static const int part_width[SF_CAL_PARTS] = {2, 2, 2, 2, 2, 2, 1};
+static const int part_width[SF_CAL_PARTS] = {2, 7, 2, 2, 2, 2, 1};
 
 int
 sf_calendar_width(uint32_t parts)
@@ -135,12 +149,20 @@ CheckCivil(const sf_civil *f)
 	return f->second >= 0 && f->second < 61;
 }
 
+/* A position in a cycle as a pair of mean 0 and variance 1 over the cycle. */
 static double *
 PutCycle(double *out, double position)
 {
-	out[0] = sin(TWO_PI * position);
-	out[1] = cos(TWO_PI * position);
+	out[0] = SQRT2 * sin(TWO_PI * position);
+	out[1] = SQRT2 * cos(TWO_PI * position);
 	return out + 2;
+}
+
+/* An indicator of probability p over a cycle, standardized. */
+static double
+Indicator(int on, double p)
+{
+	return ((on ? 1.0 : 0.0) - p) / sqrt(p * (1 - p));
 }
 
 int
@@ -153,7 +175,11 @@ sf_calendar_row(uint32_t parts, const sf_civil *f, double *out)
 	if (parts & SF_CAL_HOUR_OF_DAY)
 		out = PutCycle(out, (f->hour + f->minute / 60.0 + f->second / 3600.0) / 24.0);
 	if (parts & SF_CAL_DAY_OF_WEEK)
-		out = PutCycle(out, f->wday / 7.0);
+	{
+		for (int d = 0; d < 7; d++)
+			out[d] = Indicator(d == f->wday, 1.0 / 7);
+		out += 7;
+	}
 	if (parts & SF_CAL_DAY_OF_MONTH)
 		out = PutCycle(out, (f->day - 1) / (double) DaysInMonth(f->year, f->month));
 	if (parts & SF_CAL_DAY_OF_YEAR)
@@ -169,6 +195,6 @@ sf_calendar_row(uint32_t parts, const sf_civil *f, double *out)
 	if (parts & SF_CAL_MONTH_OF_YEAR)
 		out = PutCycle(out, (f->month - 1) / 12.0);
 	if (parts & SF_CAL_WEEKEND)
-		*out++ = f->wday == 0 || f->wday == 6;
+		*out++ = Indicator(f->wday == 0 || f->wday == 6, 2.0 / 7);
 	return SF_OK;
 }

@@ -5,13 +5,16 @@
  *
  * One register-blocked micro-kernel serves both products the network needs:
  * C += A * B (forward, and gradients flowing back) and C += A^T * B (weight
- * gradients), by reading A through row and column strides.  A tile of 4 rows
- * by 32 columns of C lives in vector registers while k runs, so each loaded
- * row of B feeds four rows of C.  The float build writes the tile with GCC
+ * gradients), by reading A in place through row and column strides.  A tile
+ * of C (8 rows by two vectors with AVX-512, 6 by two with AVX2, 4 by two on
+ * the baseline) lives in vector registers while k runs, so each loaded row
+ * of B feeds every row of the tile; k runs in ranges that keep their rows
+ * of A and B in the L2 cache.  The float build writes the tile with GCC
  * vector extensions (sf_gemm_tile.h), instantiated for three instruction
  * sets (AVX-512, AVX2+FMA, baseline x86-64) at each one's register width
  * and chosen by the CPU's features; a given machine always runs the same
- * code, so results are deterministic.
+ * code, so results are deterministic, and every element is its products
+ * added in k order whatever the tiling.
  */
 #include <string.h>
 
@@ -31,6 +34,9 @@ typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
 typedef float v4 __attribute__((vector_size(16)));
 typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 
+/* Steps of k per range (see sf_gemm_tile.h). */
+#define GEMM_KC 256
+
 #if defined(SF_CLONES)
 #define TARGET_V4 __attribute__((target("arch=x86-64-v4")))
 #define TARGET_V3 __attribute__((target("arch=x86-64-v3")))
@@ -46,7 +52,13 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 #define GEMM_LOAD(p) (*(const v16u *) (p))
 #define GEMM_STORE(p, v) (*(v16u *) (p) = (v))
 #define GEMM_TARGET TARGET_V4
+#define GEMM_MR 8
+#define GEMM_NV 2
+#define GEMM_MADD(a, b, c) __builtin_fmaf(a, b, c)
 #include "sf_gemm_tile.h"
+#undef GEMM_MR
+#undef GEMM_NV
+#undef GEMM_MADD
 #undef GEMM_NAME
 #undef GEMM_VEC
 #undef GEMM_W
@@ -62,7 +74,13 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 #define GEMM_LOAD(p) (*(const v8u *) (p))
 #define GEMM_STORE(p, v) (*(v8u *) (p) = (v))
 #define GEMM_TARGET TARGET_V3
+#define GEMM_MR 6
+#define GEMM_NV 2
+#define GEMM_MADD(a, b, c) __builtin_fmaf(a, b, c)
 #include "sf_gemm_tile.h"
+#undef GEMM_MR
+#undef GEMM_NV
+#undef GEMM_MADD
 #undef GEMM_NAME
 #undef GEMM_VEC
 #undef GEMM_W
@@ -78,7 +96,13 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 #define GEMM_LOAD(p) (*(const v4u *) (p))
 #define GEMM_STORE(p, v) (*(v4u *) (p) = (v))
 #define GEMM_TARGET
+#define GEMM_MR 4
+#define GEMM_NV 2
+#define GEMM_MADD(a, b, c) ((a) * (b) + (c))
 #include "sf_gemm_tile.h"
+#undef GEMM_MR
+#undef GEMM_NV
+#undef GEMM_MADD
 #undef GEMM_NAME
 #undef GEMM_VEC
 #undef GEMM_W
@@ -94,21 +118,22 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
  */
 static void
 Gemm(int M, int N, int K, const float *A, int ars, int acs,
-	 const float *B, int ldb, float *C, int ldc, int accumulate)
+	 const float *B, int ldb, const float *init, size_t init_rs,
+	 float *C, int ldc)
 {
 #if defined(SF_CLONES)
 	if (__builtin_cpu_supports("x86-64-v4"))
-		Gemm16(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+		Gemm16(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 	else if (__builtin_cpu_supports("x86-64-v3"))
-		Gemm8(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+		Gemm8(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 	else
-		Gemm4(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+		Gemm4(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 #elif defined(__AVX512F__)
-	Gemm16(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+	Gemm16(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 #elif defined(__AVX2__)
-	Gemm8(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+	Gemm8(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 #else
-	Gemm4(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate);
+	Gemm4(M, N, K, A, ars, acs, B, ldb, init, init_rs, C, ldc);
 #endif
 }
 
@@ -117,17 +142,20 @@ Gemm(int M, int N, int K, const float *A, int ars, int acs,
 /* The double build (gradient checks) and other compilers: plain loops. */
 static void
 Gemm(int M, int N, int K, const sf_real *A, int ars, int acs,
-	 const sf_real *B, int ldb, sf_real *C, int ldc, int accumulate)
+	 const sf_real *B, int ldb, const sf_real *init, size_t init_rs,
+	 sf_real *C, int ldc)
 {
 	for (int i = 0; i < M; i++)
 	{
-		sf_real    *restrict c = C + (size_t) i * ldc;
+		sf_real    *c = C + (size_t) i * ldc;
 
-		if (!accumulate)
+		if (init == NULL)
 			memset(c, 0, sizeof(sf_real) * N);
+		else if (init + i * init_rs != c)
+			memmove(c, init + i * init_rs, sizeof(sf_real) * N);
 		for (int k = 0; k < K; k++)
 		{
-			const sf_real *restrict b = B + (size_t) k * ldb;
+			const sf_real *b = B + (size_t) k * ldb;
 			sf_real		av = A[(size_t) i * ars + (size_t) k * acs];
 
 			for (int j = 0; j < N; j++)
@@ -143,15 +171,53 @@ void
 sf_gemm_nn(int M, int N, int K, const sf_real *A, int lda,
 		   const sf_real *B, int ldb, sf_real *C, int ldc, int accumulate)
 {
-	Gemm(M, N, K, A, lda, 1, B, ldb, C, ldc, accumulate);
+	Gemm(M, N, K, A, lda, 1, B, ldb, accumulate ? C : NULL, ldc, C, ldc);
 }
 
-/* C[M][N] += A[K][M]^T * B[K][N] */
+/*
+ * C[M][N] = bias[N] + A[M][K] * B[K][N]: the bias broadcast and the product
+ * in one pass over C, with the same result as sf_rows_set then sf_gemm_nn.
+ */
+void
+sf_gemm_nn_bias(int M, int N, int K, const sf_real *A, int lda,
+				const sf_real *B, int ldb, const sf_real *bias,
+				sf_real *C, int ldc)
+{
+	Gemm(M, N, K, A, lda, 1, B, ldb, bias, 0, C, ldc);
+}
+
+/*
+ * C[M][N] += A[K][M]^T * B[K][N].  With fewer columns than a vector (the
+ * input weights' gradient, one column per input) the tiles would leave all
+ * the work to scalar columns, so each column of C is computed as the row
+ * product B[.][j]^T A instead, where A's rows are the vectors, through a
+ * buffer of TN_CHUNK elements; the sums are the same, in the same order.
+ */
+#define TN_NARROW 16
+#define TN_CHUNK 256
+
 void
 sf_gemm_tn(int M, int N, int K, const sf_real *A, int lda,
 		   const sf_real *B, int ldb, sf_real *C, int ldc)
 {
-	Gemm(M, N, K, A, 1, lda, B, ldb, C, ldc, 1);
+	sf_real		col[TN_CHUNK];
+
+	if (N >= TN_NARROW)
+	{
+		Gemm(M, N, K, A, 1, lda, B, ldb, C, ldc, C, ldc);
+		return;
+	}
+	for (int j = 0; j < N; j++)
+		for (int i0 = 0; i0 < M; i0 += TN_CHUNK)
+		{
+			int			m = M - i0 < TN_CHUNK ? M - i0 : TN_CHUNK;
+
+			for (int i = 0; i < m; i++)
+				col[i] = C[(size_t) (i0 + i) * ldc + j];
+			Gemm(1, m, K, B + j, 0, ldb, A + i0, lda, col, 0, col, m);
+			for (int i = 0; i < m; i++)
+				C[(size_t) (i0 + i) * ldc + j] = col[i];
+		}
 }
 
 /* dst[cols][rows] = src[rows][cols]^T */

@@ -3,110 +3,158 @@
  *	  The register-blocked matrix kernel, instantiated by sf_gemm.c once per
  *	  vector width.  Before including, define GEMM_NAME (the function),
  *	  GEMM_VEC (a GCC vector type of GEMM_W floats), GEMM_LOAD/GEMM_STORE
- *	  (unaligned access) and GEMM_TARGET (a target attribute, or nothing).
+ *	  (unaligned access), GEMM_TARGET (a target attribute, or nothing) and
+ *	  the register block: GEMM_MR rows by GEMM_NV vectors of C.
  */
+#define GEMM_CAT(a, b) a##b
+#define GEMM_XCAT(a, b) GEMM_CAT(a, b)
+#define GEMM_TILE GEMM_XCAT(GEMM_NAME, Tile)
+
 /*
- * C[M][N] (+)= op(A)[M][K] * B[K][N], where op(A)[i][k] = A[i * ars + k * acs],
- * with vectors of GEMM_W floats: tiles of 4 rows by 2 * GEMM_W columns.
+ * One tile of mr rows by nv vectors of C, held in registers while k runs:
+ * each step loads nv vectors of B's row k and broadcasts one element of A
+ * per row, so mr * nv independent multiply-adds share mr + nv loads.  A's
+ * element for row r and step k is ap[k * aps + r * arps]; with arps a
+ * constant 1 (a transposed A) every broadcast is one pointer plus a
+ * constant.  The tile starts from init (row stride init_rs: C itself to
+ * accumulate, a bias row with stride 0, or zero when init is NULL).
+ * Inlined with constant mr and nv, the loops unroll and the accumulators
+ * become registers.
+ */
+GEMM_TARGET static inline __attribute__((always_inline)) void
+GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps, size_t arps,
+		  const float *b, int ldb, const float *init, size_t init_rs,
+		  float *c, int ldc)
+{
+	GEMM_VEC	x[GEMM_MR][GEMM_NV];
+
+	for (int r = 0; r < mr; r++)
+		for (int v = 0; v < nv; v++)
+		{
+			if (init)
+				x[r][v] = GEMM_LOAD(init + r * init_rs + v * GEMM_W);
+			else
+				x[r][v] = (GEMM_VEC) {0};
+		}
+	for (int k = 0; k < K; k++)
+	{
+		const float *bk = b + (size_t) k * ldb;
+		GEMM_VEC	bv[GEMM_NV];
+
+		for (int v = 0; v < nv; v++)
+			bv[v] = GEMM_LOAD(bk + v * GEMM_W);
+		for (int r = 0; r < mr; r++)
+		{
+			float		av = ap[k * aps + r * arps];
+
+			for (int v = 0; v < nv; v++)
+				x[r][v] += av * bv[v];
+		}
+	}
+	for (int r = 0; r < mr; r++)
+		for (int v = 0; v < nv; v++)
+			GEMM_STORE(c + (size_t) r * ldc + v * GEMM_W, x[r][v]);
+}
+
+/*
+ * One block of mr rows of C over one k range of A (as GEMM_TILE's ap): the
+ * panels of GEMM_NV vectors, then single vectors, then the last columns
+ * one at a time, the mr rows side by side so that their sums are
+ * independent chains, with an explicit fused multiply-add where the path
+ * has one, so that the compiler cannot split it into a rounded product and
+ * a sum and give these columns other roundings than the vector ones.
+ */
+GEMM_TARGET static inline __attribute__((always_inline)) void
+GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
+							 size_t aps, size_t arps, const float *B, int ldb,
+							 const float *init, size_t init_rs, float *C,
+							 int ldc)
+{
+	int			j = 0;
+
+	for (; j + GEMM_NV * GEMM_W <= N; j += GEMM_NV * GEMM_W)
+		GEMM_TILE(mr, GEMM_NV, K, ap, aps, arps, B + j, ldb, init ? init + j : NULL,
+				  init_rs, C + j, ldc);
+	for (; j + GEMM_W <= N; j += GEMM_W)
+		GEMM_TILE(mr, 1, K, ap, aps, arps, B + j, ldb, init ? init + j : NULL,
+				  init_rs, C + j, ldc);
+	for (; j < N; j++)
+	{
+		float		s[GEMM_MR];
+
+		for (int r = 0; r < mr; r++)
+			s[r] = init ? init[r * init_rs + j] : 0;
+		for (int k = 0; k < K; k++)
+		{
+			float		bkj = B[(size_t) k * ldb + j];
+
+			for (int r = 0; r < mr; r++)
+				s[r] = GEMM_MADD(ap[k * aps + r * arps], bkj, s[r]);
+		}
+		for (int r = 0; r < mr; r++)
+			C[(size_t) r * ldc + j] = s[r];
+	}
+}
+
+/*
+ * C[M][N] = init + op(A)[M][K] * B[K][N], where op(A)[i][k] = A[i * ars +
+ * k * acs] and init is as GEMM_TILE's.  k runs outermost in ranges of
+ * GEMM_KC steps, so that the rows of A and B of one range (the weight
+ * gradients' long k would not fit) stay in the L2 cache while every row
+ * block of C passes over them.  A is read in place: packing it measured no
+ * faster at any of the network's shapes, and much slower where a block of
+ * rows meets a single panel of B.  A transposed A (ars 1, the weight
+ * gradients) gets its own instance, where a tile's elements for one k are
+ * side by side.  Partial sums go through C between k ranges, which stores
+ * them exactly: every element of C is init plus its products added in k
+ * order, whichever tile computes it, so the blocking never changes a
+ * result.
  */
 GEMM_TARGET static void
 GEMM_NAME(int M, int N, int K, const float *A, int ars, int acs,
-		  const float *B, int ldb, float *C, int ldc, int accumulate)
+		  const float *B, int ldb, const float *init, size_t init_rs,
+		  float *C, int ldc)
 {
-	int			i = 0;
-
-	for (; i + 4 <= M; i += 4)
+	for (int k0 = 0; k0 < K || k0 == 0; k0 += GEMM_KC)
 	{
-		int			j = 0;
-		const float *a0 = A + (size_t) i * ars;
-		const float *a1 = a0 + ars,
-				   *a2 = a1 + ars,
-				   *a3 = a2 + ars;
-		float	   *c0 = C + (size_t) i * ldc;
-		float	   *c1 = c0 + ldc,
-				   *c2 = c1 + ldc,
-				   *c3 = c2 + ldc;
+		int			kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
+		const float *bk = B + (size_t) k0 * ldb;
 
-		for (; j + 2 * GEMM_W <= N; j += 2 * GEMM_W)
+		for (int i = 0; i < M;)
 		{
-			GEMM_VEC	x00 = {0}, x01 = {0}, x10 = {0}, x11 = {0},
-						x20 = {0}, x21 = {0}, x30 = {0}, x31 = {0};
+			int			mr = M - i >= GEMM_MR ? GEMM_MR : M - i >= 4 ? 4 : 1;
+			const float *a = A + (size_t) i * ars + (size_t) k0 * acs;
+			float	   *c = C + (size_t) i * ldc;
+			const float *in = k0 > 0 ? c : init ? init + i * init_rs : NULL;
+			size_t		in_rs = k0 > 0 ? (size_t) ldc : init_rs;
+			size_t		arps = ars == 1 ? 1 : (size_t) ars;
 
-			if (accumulate)
+#define GEMM_BLOCK(rows, rstride) \
+	GEMM_XCAT(GEMM_NAME, Block) (rows, N, kc, a, acs, rstride, bk, ldb, in, in_rs, c, ldc)
+			if (ars == 1)
 			{
-				x00 = GEMM_LOAD(c0 + j), x01 = GEMM_LOAD(c0 + j + GEMM_W);
-				x10 = GEMM_LOAD(c1 + j), x11 = GEMM_LOAD(c1 + j + GEMM_W);
-				x20 = GEMM_LOAD(c2 + j), x21 = GEMM_LOAD(c2 + j + GEMM_W);
-				x30 = GEMM_LOAD(c3 + j), x31 = GEMM_LOAD(c3 + j + GEMM_W);
+				if (mr == GEMM_MR)
+					GEMM_BLOCK(GEMM_MR, 1);
+				else if (mr == 4)
+					GEMM_BLOCK(4, 1);
+				else
+					GEMM_BLOCK(1, 1);
 			}
-			for (int k = 0; k < K; k++)
+			else
 			{
-				const float *b = B + (size_t) k * ldb + j;
-				GEMM_VEC	b0 = GEMM_LOAD(b),
-							b1 = GEMM_LOAD(b + GEMM_W);
-				size_t		ka = (size_t) k * acs;
-
-				x00 += a0[ka] * b0, x01 += a0[ka] * b1;
-				x10 += a1[ka] * b0, x11 += a1[ka] * b1;
-				x20 += a2[ka] * b0, x21 += a2[ka] * b1;
-				x30 += a3[ka] * b0, x31 += a3[ka] * b1;
+				if (mr == GEMM_MR)
+					GEMM_BLOCK(GEMM_MR, arps);
+				else if (mr == 4)
+					GEMM_BLOCK(4, arps);
+				else
+					GEMM_BLOCK(1, arps);
 			}
-			GEMM_STORE(c0 + j, x00), GEMM_STORE(c0 + j + GEMM_W, x01);
-			GEMM_STORE(c1 + j, x10), GEMM_STORE(c1 + j + GEMM_W, x11);
-			GEMM_STORE(c2 + j, x20), GEMM_STORE(c2 + j + GEMM_W, x21);
-			GEMM_STORE(c3 + j, x30), GEMM_STORE(c3 + j + GEMM_W, x31);
-		}
-		for (; j + GEMM_W <= N; j += GEMM_W)
-		{
-			GEMM_VEC	x0 = {0}, x1 = {0}, x2 = {0}, x3 = {0};
-
-			if (accumulate)
-				x0 = GEMM_LOAD(c0 + j), x1 = GEMM_LOAD(c1 + j),
-					x2 = GEMM_LOAD(c2 + j), x3 = GEMM_LOAD(c3 + j);
-			for (int k = 0; k < K; k++)
-			{
-				GEMM_VEC	b0 = GEMM_LOAD(B + (size_t) k * ldb + j);
-				size_t		ka = (size_t) k * acs;
-
-				x0 += a0[ka] * b0, x1 += a1[ka] * b0;
-				x2 += a2[ka] * b0, x3 += a3[ka] * b0;
-			}
-			GEMM_STORE(c0 + j, x0), GEMM_STORE(c1 + j, x1);
-			GEMM_STORE(c2 + j, x2), GEMM_STORE(c3 + j, x3);
-		}
-		for (; j < N; j++)
-		{
-			float		s0 = accumulate ? c0[j] : 0,
-						s1 = accumulate ? c1[j] : 0,
-						s2 = accumulate ? c2[j] : 0,
-						s3 = accumulate ? c3[j] : 0;
-
-			for (int k = 0; k < K; k++)
-			{
-				float		b = B[(size_t) k * ldb + j];
-				size_t		ka = (size_t) k * acs;
-
-				s0 += a0[ka] * b, s1 += a1[ka] * b;
-				s2 += a2[ka] * b, s3 += a3[ka] * b;
-			}
-			c0[j] = s0, c1[j] = s1, c2[j] = s2, c3[j] = s3;
-		}
-	}
-	for (; i < M; i++)
-	{
-		const float *a = A + (size_t) i * ars;
-		float	   *restrict c = C + (size_t) i * ldc;
-
-		if (!accumulate)
-			memset(c, 0, sizeof(float) * N);
-		for (int k = 0; k < K; k++)
-		{
-			const float *restrict b = B + (size_t) k * ldb;
-			float		av = a[(size_t) k * acs];
-
-			for (int j = 0; j < N; j++)
-				c[j] += av * b[j];
+#undef GEMM_BLOCK
+			i += mr;
 		}
 	}
 }
 
+#undef GEMM_TILE
+#undef GEMM_XCAT
+#undef GEMM_CAT

@@ -72,9 +72,10 @@ sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_hh, const sf_real *b_hh,
 		sf_real    *hw = L->hw;
 
 		sf_tick(L->hooks);
-		sf_rows_set(B, GH, b_hh, hw);
 		if (t > 0)
-			sf_gemm_nn(B, GH, H, hprev, H, Wt_hh, GH, hw, GH, 1);
+			sf_gemm_nn_bias(B, GH, H, hprev, H, Wt_hh, GH, b_hh, hw, GH);
+		else
+			sf_rows_set(B, GH, b_hh, hw);
 		for (int b = 0; b < B; b++)
 			ForwardRow(H, xw + (size_t) b * GH, hw + (size_t) b * GH,
 					   hprev + (size_t) b * H, a + (size_t) b * GH,

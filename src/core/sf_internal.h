@@ -162,6 +162,9 @@ sf_tick(const sf_hooks *hooks)
 extern void sf_gemm_nn(int M, int N, int K, const sf_real *A, int lda,
 					   const sf_real *B, int ldb, sf_real *C, int ldc,
 					   int accumulate);
+extern void sf_gemm_nn_bias(int M, int N, int K, const sf_real *A, int lda,
+							const sf_real *B, int ldb, const sf_real *bias,
+							sf_real *C, int ldc);
 extern void sf_gemm_tn(int M, int N, int K, const sf_real *A, int lda,
 					   const sf_real *B, int ldb, sf_real *C, int ldc);
 extern void sf_transpose(int rows, int cols, const sf_real *src, sf_real *dst);

@@ -172,13 +172,12 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 		L->hooks = net->hooks;
 
 		/* input projections of all time steps in one pass (or few slices) */
-		sf_rows_set(T * B, GH, b_ih, L->XW);
 		for (int t0 = 0, S = SliceSteps(B, GH, I); t0 < T; t0 += S)
 		{
 			int			n = T - t0 < S ? T - t0 : S;
 
-			sf_gemm_nn(n * B, GH, I, input + (size_t) t0 * B * I, I, Wt_ih, GH,
-					   L->XW + (size_t) t0 * B * GH, GH, 1);
+			sf_gemm_nn_bias(n * B, GH, I, input + (size_t) t0 * B * I, I, Wt_ih, GH,
+							b_ih, L->XW + (size_t) t0 * B * GH, GH);
 			sf_tick(net->hooks);
 		}
 		memset(L->Hs, 0, sizeof(sf_real) * B * H);

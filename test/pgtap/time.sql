@@ -20,7 +20,7 @@ CREATE EXTENSION IF NOT EXISTS seqforecast;
 SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 
-SELECT plan(63);
+SELECT plan(64);
 
 -- a quick network for every test
 CREATE TEMP TABLE o AS SELECT '{"epochs": 2, "ensemble": 1, "hidden": 4, "head": [4], "seed": 7}'::jsonb AS j;
@@ -87,8 +87,8 @@ SELECT is((SELECT array_agg(ts::date ORDER BY step)
 SELECT seq_fit('gru', day, v, pg_temp.opts('{"calendar": "none"}')) AS nocal_bytes FROM daily \gset
 SELECT is((SELECT count(*)::int FROM seq_forecast(:'nocal_bytes'::bytea, 3, (SELECT array_agg(v) FROM daily)) WHERE ts IS NULL), 3,
           'a history without history_end gives forecasts without timestamps for a model without calendar inputs');
-SELECT is(pg_temp.meta(:'utc_bytes'::bytea)->'options'->'calendar', '[]'::jsonb,
-          'calendar auto: no parts (measured: they made forecasts worse)');
+SELECT is(pg_temp.meta(:'utc_bytes'::bytea)->'options'->'calendar', '["day_of_week"]'::jsonb,
+          'calendar auto: day of week for a daily series (measured: README, Series with timestamps)');
 SELECT is(pg_temp.meta(:'nocal_bytes'::bytea)->'options'->'calendar', '[]'::jsonb, 'calendar none: no parts');
 SELECT isnt(:'date_bytes'::bytea, :'nocal_bytes'::bytea, 'calendar inputs change the model');
 SELECT throws_ok($$SELECT * FROM seq_forecast('$$ || :'date_bytes' || $$'::bytea, 3, (SELECT array_agg(v) FROM daily))$$,
@@ -251,6 +251,10 @@ SELECT is((SELECT count(*)::int FROM seq_forecast((SELECT seq_fit('gru', v, pg_t
 
 SELECT ok((SELECT strpos(seq_plot(:'date_bytes'::bytea), '>2025-02-03<') > 0),
           'seq_plot labels the time axis of a date model with dates, the last training day among them');
+
+SELECT throws_ok(format('SELECT seq_model_export(%L::bytea)', :'nocal_bytes'), '0A000',
+                 'cannot export a model trained with timestamps',
+                 'export refuses a time-aware model rather than drop its time axis');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -16,5 +16,6 @@ main(void)
 	test_train();
 	test_citus();
 	test_exog();
+	test_calendar();
 	return unit_summary();
 }

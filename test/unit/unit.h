@@ -76,5 +76,6 @@ extern void test_codec(void);
 extern void test_work(void);
 extern void test_citus(void);
 extern void test_exog(void);
+extern void test_calendar(void);
 
 #endif							/* SF_UNIT_H */
