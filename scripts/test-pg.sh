@@ -167,6 +167,7 @@ q() { psql -X -q -v ON_ERROR_STOP=1 -At -d sfcross "$@"; }
 
 step_cluster() {
     local dir=${SEQFORECAST_TEST_DIR:-/tmp/seqforecast-test}
+    SEQFORECAST_SKIP_OPTIONAL=1 scripts/deps.sh >/dev/null
     make -s clean PG_CONFIG="$PG_CONFIG" >/dev/null
     make -s -j2 PG_CONFIG="$PG_CONFIG" PG_CFLAGS="${PG_CFLAGS:-}" >/dev/null
     as_root make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
@@ -266,6 +267,7 @@ step_upgrade() {
     local dir=/tmp/sf-upgrade port=${SEQFORECAST_TEST_PORT:-5498}
     local oldbin=/usr/lib/postgresql/$old/bin newbin=/usr/lib/postgresql/$new/bin
     mkdir -p "$out"
+    SEQFORECAST_SKIP_OPTIONAL=1 scripts/deps.sh >/dev/null
     if [ ! -x "$oldbin/pg_config" ]; then
         # The older major comes from the older Debian (bookworm for 15), pinned
         # low so that it brings only what this root does not have.
