@@ -240,6 +240,8 @@ step_elsewhere() {
     # pg_restore reads the dumps of its own and older majors only.
     if [ "${3:-}" != --no-restore ]; then
         pg_restore --no-owner -d sfcross "$SEQFORECAST_XFER/$1/db.dump"
+    else
+        q -c "CREATE SCHEMA seqforecast" -c "CREATE EXTENSION seqforecast SCHEMA seqforecast"
     fi
     step_forecast_files "$1" "$2"
     if [ "${3:-}" != --no-restore ]; then
@@ -304,7 +306,7 @@ step_upgrade() {
     PATH=$newbin:$PATH forecasts_of_stored >"$out/after.txt"
     PATH=$newbin:$PATH q -c "SELECT name, md5(model) FROM seqforecast.seq_model ORDER BY id" >"$out/after-md5.txt"
     PATH=$newbin:$PATH q -c "SELECT current_setting('server_version_num')" >"$out/after-version"
-    PATH=$newbin:$PATH q -c "SELECT count(*) FROM seqforecast.seq_model WHERE NOT seqforecast.seq_model_valid(seq_model)" \
+    PATH=$newbin:$PATH q -c "SELECT count(*) FROM seqforecast.seq_model WHERE NOT seqforecast.seq_model_valid(model, name, kind, options, metrics, loss, val_loss)" \
         >"$out/after-invalid" 2>&1 || true
     SEQFORECAST_PGBIN=$newbin PG_CONFIG=$newbin/pg_config scripts/cluster.sh stop "$dir/new" >/dev/null
 }
