@@ -67,10 +67,12 @@ root_dir=""
 
 unmount_all() {
     local i
-    # The build in the root leaves that major's objects in the checkout.
+    # The build in the root leaves that major's objects in the checkout, and
+    # its clang's bitcode, which an older llvm-lto cannot read.
     if [ "${#mounts[@]}" -gt 0 ]; then
         run_in_root make -s -C /src clean \
             PG_CONFIG="/usr/lib/postgresql/$root_major/bin/pg_config" >/dev/null 2>&1 || true
+        rm -f "$SEQFORECAST_ROOT"/src/*.bc "$SEQFORECAST_ROOT"/src/core/*.bc
     fi
     for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
         umount "${mounts[$i]}" 2>/dev/null || umount -l "${mounts[$i]}" 2>/dev/null || true
@@ -168,6 +170,7 @@ q() { psql -X -q -v ON_ERROR_STOP=1 -At -d sfcross "$@"; }
 step_cluster() {
     local dir=${SEQFORECAST_TEST_DIR:-/tmp/seqforecast-test}
     SEQFORECAST_SKIP_OPTIONAL=1 scripts/deps.sh >/dev/null
+    rm -f src/*.bc src/core/*.bc
     make -s clean PG_CONFIG="$PG_CONFIG" >/dev/null
     make -s -j2 PG_CONFIG="$PG_CONFIG" PG_CFLAGS="${PG_CFLAGS:-}" >/dev/null
     as_root make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
