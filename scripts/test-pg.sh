@@ -326,7 +326,7 @@ same() {
         ok "$desc"
     else
         not_ok "$desc"
-        diff "$a" "$b" 2>&1 | head -n 10 | sed 's/^/#   /'
+        { diff "$a" "$b" 2>&1 || true; } | head -n 10 | sed 's/^/#   /' || true
     fi
 }
 
