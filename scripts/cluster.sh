@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL 15 cluster for the demo and the tests.
+# A throwaway PostgreSQL cluster (15, or $SEQFORECAST_PG_MAJOR: see lib.sh)
+# for the demo and the tests.
 #
 #   scripts/cluster.sh start   [DIR]   wipe DIR (if it is one of ours), initdb, start, wait
 #   scripts/cluster.sh stop    [DIR]   stop the server, keep its files (log: DIR/server.log)
@@ -24,7 +25,7 @@ set -euo pipefail
 
 MARKER=.seqforecast-cluster
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 # Runs a command as the cluster's OS user, from DIR: PostgreSQL's programs
 # look up their working directory, which may be one postgres cannot read.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that seqforecast's build, demo and tests need,
-# and only those that are missing.  Idempotent: when everything is there it
-# changes nothing and runs no apt-get at all.
+# Installs the Debian packages that seqforecast's build, demo and tests need,
+# and only those that are missing: PostgreSQL 15's by default, another major's
+# with SEQFORECAST_PG_MAJOR (see lib.sh).  Idempotent: when everything is
+# there it changes nothing and runs no apt-get at all.
 #
 #   scripts/deps.sh               everything (build, demo and every test)
 #   scripts/deps.sh --minimal     skip the heavy optional packages
@@ -23,14 +24,19 @@ for arg in "$@"; do
     esac
 done
 
+# PostgreSQL's packages are those of $SEQFORECAST_PG_MAJOR (default 15, see
+# lib.sh); clang is the one fuzz/Makefile uses ($SEQFORECAST_CLANG, default
+# clang-14: Debian 12's).
+major=$SEQFORECAST_PG_MAJOR
+clang=${SEQFORECAST_CLANG:-clang-14}
 required=(
-    postgresql-15 postgresql-client-15 postgresql-server-dev-15
-    postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-    postgresql-15-cron
+    "postgresql-$major" "postgresql-client-$major" "postgresql-server-dev-$major"
+    "postgresql-$major-pgtap" libtap-parser-sourcehandler-pgtap-perl
+    "postgresql-$major-cron"
     build-essential python3 libxml2-utils
     debhelper postgresql-server-dev-all
 )
-optional=(python3-torch python3-statsmodels clang-14 libclang-rt-14-dev valgrind)
+optional=(python3-torch python3-statsmodels "$clang" "libclang-rt-${clang#clang-}-dev" valgrind)
 
 wanted=("${required[@]}")
 if [ "$skip_optional" != 1 ]; then

@@ -9,10 +9,12 @@
 #
 # Environment: PG_CFLAGS (extra compiler flags), SEQFORECAST_TEST_DIR (cluster
 # directory, default /tmp/seqforecast-test), SEQFORECAST_TEST_PORT (default
-# 5498).  The test scripts get PGHOST, PGPORT, PGUSER, PGDATABASE, PG_CONFIG,
-# SEQFORECAST_ROOT and SEQFORECAST_CLUSTER_DIR (the running primary's
-# directory, for scripts/cluster.sh standby), with PostgreSQL 15's bin first
-# on PATH.
+# 5498), SEQFORECAST_PG_MAJOR (default 15, see lib.sh), SEQFORECAST_TEST_STAGES
+# (only these stages, e.g. "deps build install cluster installcheck pgtap";
+# default all).  The test scripts get PGHOST, PGPORT, PGUSER, PGDATABASE,
+# PG_CONFIG, PGBIN, SEQFORECAST_ROOT and SEQFORECAST_CLUSTER_DIR (the running
+# primary's directory, for scripts/cluster.sh standby), with that major's bin
+# first on PATH.
 # The stage functions are called indirectly, through stage().
 # shellcheck disable=SC2317
 set -euo pipefail
@@ -20,7 +22,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case "${1:-}" in
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     "") ;;
     *) die "usage: scripts/test.sh" ;;
 esac
@@ -143,17 +145,26 @@ do_scripts() {
     return "$rc"
 }
 
-stage deps do_deps
-stage scripts do_scripts_check
-stage build do_build
-installed=$last_rc
-if [ "$installed" -eq 0 ]; then
+# SEQFORECAST_TEST_STAGES: the stages to run (all when empty).
+only=" ${SEQFORECAST_TEST_STAGES//,/ } "
+wanted() { [ -z "${SEQFORECAST_TEST_STAGES:-}" ] || [[ "$only" == *" $1 "* ]]; }
+
+if wanted deps; then stage deps do_deps; fi
+if wanted scripts; then stage scripts do_scripts_check; fi
+installed=0
+if wanted build; then
+    stage build do_build
+    installed=$last_rc
+fi
+if ! wanted install; then
+    :
+elif [ "$installed" -eq 0 ]; then
     stage install do_install
     installed=$last_rc
 else
     skip install "build failed"
 fi
-stage unitcheck do_unitcheck
+if wanted unitcheck; then stage unitcheck do_unitcheck; fi
 stage cluster do_cluster
 cluster_ok=$last_rc
 if [ "$cluster_ok" -eq 0 ]; then
@@ -162,15 +173,15 @@ fi
 # pg_regress and pgTAP need the installed extension and the server; the
 # torch and shell scripts run in any case and check what they need themselves.
 if [ "$installed" -ne 0 ]; then
-    for s in installcheck pgtap; do skip "$s" "extension not installed"; done
+    for s in installcheck pgtap; do if wanted "$s"; then skip "$s" "extension not installed"; fi; done
 elif [ "$cluster_ok" -ne 0 ]; then
-    for s in installcheck pgtap; do skip "$s" "no cluster"; done
+    for s in installcheck pgtap; do if wanted "$s"; then skip "$s" "no cluster"; fi; done
 else
-    stage installcheck do_installcheck
-    stage pgtap do_pgtap
+    if wanted installcheck; then stage installcheck do_installcheck; fi
+    if wanted pgtap; then stage pgtap do_pgtap; fi
 fi
-if [ -d test/torch ]; then stage torch do_scripts test/torch; fi
-if [ -d test/shell ]; then stage shell do_scripts test/shell; fi
+if [ -d test/torch ] && wanted torch; then stage torch do_scripts test/torch; fi
+if [ -d test/shell ] && wanted shell; then stage shell do_scripts test/shell; fi
 
 say ""
 say "=== summary"

@@ -29,6 +29,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "pg_compat.h"
 #include "sf_citus.h"
 #include "seqforecast.h"
 
@@ -109,7 +110,7 @@ ReadLocalGroup(void)
 		}
 		SPI_finish();
 	}
-	local.lxid = MyProc->lxid;
+	local.lxid = SfMyLocalTransactionId();
 	local.cid = GetCurrentCommandId(false);
 	local.valid = true;
 }
@@ -125,7 +126,7 @@ CitusTaskFromElsewhere(void)
 
 	if (!sf_citus_task_origin(application_name, &origin))
 		return false;
-	if (!local.valid || local.lxid != MyProc->lxid ||
+	if (!local.valid || local.lxid != SfMyLocalTransactionId() ||
 		local.cid != GetCurrentCommandId(false))
 		ReadLocalGroup();
 	if (!local.citus ||

@@ -25,6 +25,7 @@
 #include "utils/float.h"
 #include "utils/jsonb.h"
 
+#include "pg_compat.h"
 #include "seqforecast.h"
 
 /*
@@ -100,32 +101,35 @@ MetaOpen(MetaShape *s, JsonTokenType type)
 				   s->element, member_names[s->member]);
 }
 
-static void
+static SfJsonResult
 MetaObjectStart(void *state)
 {
 	MetaOpen((MetaShape *) state, JSON_TOKEN_OBJECT_START);
+	return SF_JSON_OK;
 }
 
-static void
+static SfJsonResult
 MetaArrayStart(void *state)
 {
 	MetaOpen((MetaShape *) state, JSON_TOKEN_ARRAY_START);
+	return SF_JSON_OK;
 }
 
-static void
+static SfJsonResult
 MetaClose(void *state)
 {
 	((MetaShape *) state)->depth--;
+	return SF_JSON_OK;
 }
 
-static void
+static SfJsonResult
 MetaField(void *state, char *fname, bool isnull)
 {
 	MetaShape  *s = (MetaShape *) state;
 
 	(void) isnull;
 	if (s->depth != 1)
-		return;
+		return SF_JSON_OK;
 	s->member = MEMBER_OTHER;
 	s->element = 0;
 	for (int i = 0; i < N_MEMBERS; i++)
@@ -136,13 +140,15 @@ MetaField(void *state, char *fname, bool isnull)
 			s->seen[i] = true;
 			s->member = i;
 		}
+	return SF_JSON_OK;
 }
 
-static void
+static SfJsonResult
 MetaElement(void *state, bool isnull)
 {
 	(void) isnull;
 	((MetaShape *) state)->element++;
+	return SF_JSON_OK;
 }
 
 /*
@@ -195,7 +201,7 @@ NumberFitsNumeric(const char *token)
  * val_loss, which must be a number that float8 can hold (the table stores
  * the losses as float8[]) or null.
  */
-static void
+static SfJsonResult
 MetaScalar(void *state, char *token, JsonTokenType type)
 {
 	MetaShape  *s = (MetaShape *) state;
@@ -210,19 +216,16 @@ MetaScalar(void *state, char *token, JsonTokenType type)
 	if (s->depth == 2 && (s->member == MEMBER_LOSS || s->member == MEMBER_VAL_LOSS) &&
 		s->type[s->member] == JSON_TOKEN_ARRAY_START)
 	{
-		bool		have_error = false;
-
 		if (type == JSON_TOKEN_NULL)
-			return;
+			return SF_JSON_OK;
 		if (type != JSON_TOKEN_NUMBER)
 			MetaRefuse("Element %d of the metadata's \"%s\" is not a number.",
 					   s->element, member_names[s->member]);
-		(void) float8in_internal_opt_error(token, NULL, "double precision",
-										   token, &have_error);
-		if (have_error)
+		if (!SfFloat8Reads(token))
 			MetaRefuse("Element %d of the metadata's \"%s\" is out of range for double precision.",
 					   s->element, member_names[s->member]);
 	}
+	return SF_JSON_OK;
 }
 
 /*
@@ -302,7 +305,7 @@ MetaCheck(char *meta, size_t len)
 	sem.object_field_start = MetaField;
 	sem.array_element_start = MetaElement;
 	sem.scalar = MetaScalar;
-	lex = makeJsonLexContextCstringLen(meta, (int) len, encoding, true);
+	lex = SfJsonLexer(meta, (int) len, encoding, true);
 	rc = pg_parse_json(lex, &sem);
 	if (rc != JSON_SUCCESS)
 		MetaRefuse("The metadata is not valid JSON: %s",

@@ -16,6 +16,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "pg_compat.h"
 #include "sf_core.h"
 
 /* Every option of a training, defaults resolved. */
@@ -151,7 +152,7 @@ extern SfModel *LoadModel(FunctionCallInfo fcinfo, int argno);
 
 /* citus.c */
 extern bool CitusTaskFromElsewhere(void);
-extern void RefuseInCitusTask(CitusAccess access, const char *name, int64 id)
-			pg_attribute_noreturn();
+SF_NORETURN extern void RefuseInCitusTask(CitusAccess access, const char *name,
+										  int64 id);
 
 #endif							/* SEQFORECAST_H */

@@ -19,14 +19,18 @@
 
 cd "$SEQFORECAST_ROOT" || bail "cannot enter $SEQFORECAST_ROOT"
 
-if ! command -v clang-14 >/dev/null 2>&1 ||
-   ! compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null; then
-    note "clang-14 or its libFuzzer runtime (libclang-rt-14-dev) is missing"
+# fuzz/Makefile's compiler: clang-14 unless SEQFORECAST_CLANG names another.
+clang=${SEQFORECAST_CLANG:-clang-14}
+llvm=${clang#clang-}
+if ! command -v "$clang" >/dev/null 2>&1 || {
+   ! compgen -G "/usr/lib/llvm-$llvm/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null &&
+   ! compgen -G "/usr/lib/llvm-$llvm/lib/clang/*/lib/x86_64-*linux-gnu/libclang_rt.fuzzer.a" >/dev/null; }; then
+    note "$clang or its libFuzzer runtime (libclang-rt-$llvm-dev) is missing"
     if [ "${SEQFORECAST_ALLOW_SKIP:-0}" = 1 ]; then
         say "0 passed, 0 failed, 1 skipped"
         exit 0
     fi
-    bail "the fuzz harness needs clang-14 and libclang-rt-14-dev"
+    bail "the fuzz harness needs $clang and libclang-rt-$llvm-dev"
 fi
 
 # make -C fuzz smoke: build, replay the seed corpus, fuzz the harness.

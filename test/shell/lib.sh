@@ -14,7 +14,7 @@ set -uo pipefail
 
 SEQFORECAST_ROOT=${SEQFORECAST_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export SEQFORECAST_ROOT
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGBIN=${PGBIN:-/usr/lib/postgresql/${SEQFORECAST_PG_MAJOR:-15}/bin}
 export PATH="$PGBIN:$PATH"
 export PG_CONFIG="${PG_CONFIG:-$PGBIN/pg_config}"
 # Messages are matched in English (the clusters of scripts/cluster.sh set
