@@ -40,7 +40,8 @@ for bin in "${bins[@]}"; do
     if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then continue; fi
     name=$(basename "$bin")
     t0=$(now)
-    "${VG[@]}" --log-file="$WORK/$name.vg" "$bin" >"$WORK/$name.out" 2>&1
+    # from test/unit, as make unitcheck runs them (the fixtures are ../fixtures)
+    (cd "$SEQFORECAST_ROOT/test/unit" && "${VG[@]}" --log-file="$WORK/$name.vg" "$bin") >"$WORK/$name.out" 2>&1
     rc=$?
     passed=$(grep -c '^ok - ' "$WORK/$name.out")
     failed=$(grep -c '^not ok - ' "$WORK/$name.out")
