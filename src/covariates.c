@@ -189,24 +189,11 @@ AccumulateRows(FunctionCallInfo fcinfo, bool stores)
 	MemoryContext aggctx;
 	RowsState  *state;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "seq_train and seq_fit transition called in non-aggregate context");
-
-	if (PG_ARGISNULL(0))
+	if (TransitionStarts(fcinfo, stores, &aggctx))
 	{
 		MemoryContext old;
 		Jsonb	   *options;
 
-		if (stores)
-		{
-			PreventCommandDuringRecovery("seq_train()");
-			PreventCommandIfReadOnly("seq_train()");
-		}
-		if (PG_ARGISNULL(1))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("model kind must not be NULL"),
-					 errhint("Valid kinds are rnn, lstm and gru.")));
 		old = MemoryContextSwitchTo(aggctx);
 		state = palloc0(sizeof(RowsState));
 		options = PG_NARGS() > 3 && !PG_ARGISNULL(3) ? PG_GETARG_JSONB_P(3) : NULL;

@@ -138,6 +138,8 @@ extern double *CalendarOfTimestamps(const SfTime *t, const TimestampTz *ts,
 									int n, int beyond);
 
 /* train.c */
+extern bool TransitionStarts(FunctionCallInfo fcinfo, bool stores,
+							 MemoryContext *aggctx);
 extern bytea *TrainTimedSeries(SfOptions *opts, double *series, int64 n,
 							   const char *time_options, const char *time_metrics,
 							   const char *time_meta, const SfTime *time,

@@ -400,23 +400,10 @@ TimeAccumulate(FunctionCallInfo fcinfo, bool stores)
 	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 2);
 	int64		ts;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "seq_train and seq_fit transition called in non-aggregate context");
-
-	if (PG_ARGISNULL(0))
+	if (TransitionStarts(fcinfo, stores, &aggctx))
 	{
 		MemoryContext old;
 
-		if (stores)
-		{
-			PreventCommandDuringRecovery("seq_train()");
-			PreventCommandIfReadOnly("seq_train()");
-		}
-		if (PG_ARGISNULL(1))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("model kind must not be NULL"),
-					 errhint("Valid kinds are rnn, lstm and gru.")));
 		old = MemoryContextSwitchTo(aggctx);
 		st = palloc0(sizeof(TimeState));
 		st->time.kind = type == DATEOID ? SF_TIME_DATE :

@@ -115,31 +115,45 @@ typedef struct Progress
 	double		last_report;
 } Progress;
 
+/*
+ * The start of every training aggregate's transition (univariate, with
+ * timestamps, with covariates): the aggregate's memory context, and at the
+ * first row, before any state exists, the refusals that need none (seq_train
+ * on a standby or in a read-only transaction, a NULL kind).  True at the
+ * first row.
+ */
+bool
+TransitionStarts(FunctionCallInfo fcinfo, bool stores, MemoryContext *aggctx)
+{
+	if (!AggCheckCallContext(fcinfo, aggctx))
+		elog(ERROR, "seq_train and seq_fit transition called in non-aggregate context");
+	if (!PG_ARGISNULL(0))
+		return false;
+	if (stores)
+	{
+		/* on a standby, say so rather than "read-only transaction" */
+		PreventCommandDuringRecovery("seq_train()");
+		PreventCommandIfReadOnly("seq_train()");
+	}
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model kind must not be NULL"),
+				 errhint("Valid kinds are rnn, lstm and gru.")));
+	return true;
+}
+
 static TrainState *
 Accumulate(FunctionCallInfo fcinfo, bool stores)
 {
 	MemoryContext aggctx;
 	TrainState *state;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "seq_train and seq_fit transition called in non-aggregate context");
-
-	if (PG_ARGISNULL(0))
+	if (TransitionStarts(fcinfo, stores, &aggctx))
 	{
 		MemoryContext old;
 		char	   *kind;
 
-		if (stores)
-		{
-			/* on a standby, say so rather than "read-only transaction" */
-			PreventCommandDuringRecovery("seq_train()");
-			PreventCommandIfReadOnly("seq_train()");
-		}
-		if (PG_ARGISNULL(1))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("model kind must not be NULL"),
-					 errhint("Valid kinds are rnn, lstm and gru.")));
 		old = MemoryContextSwitchTo(aggctx);
 		state = palloc0(sizeof(TrainState));
 		kind = text_to_cstring(PG_GETARG_TEXT_PP(1));
