@@ -146,8 +146,9 @@ do_scripts() {
 }
 
 # SEQFORECAST_TEST_STAGES: the stages to run (all when empty).
-only=" ${SEQFORECAST_TEST_STAGES//,/ } "
-wanted() { [ -z "${SEQFORECAST_TEST_STAGES:-}" ] || [[ "$only" == *" $1 "* ]]; }
+stages_list=${SEQFORECAST_TEST_STAGES:-}
+only=" ${stages_list//,/ } "
+wanted() { [ -z "$stages_list" ] || [[ "$only" == *" $1 "* ]]; }
 
 if wanted deps; then stage deps do_deps; fi
 if wanted scripts; then stage scripts do_scripts_check; fi
