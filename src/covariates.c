@@ -233,17 +233,6 @@ seq_fit_rows_accum(PG_FUNCTION_ARGS)
 	return PointerGetDatum(AccumulateRows(fcinfo, false));
 }
 
-/* One score as a JSON member, null when not finite. */
-static void
-AppendRowsScore(StringInfo s, const char *key, double v)
-{
-	appendStringInfo(s, ", \"%s\": ", key);
-	if (isfinite(v))
-		AppendFloat(s, v);
-	else
-		appendStringInfoString(s, "null");
-}
-
 /* The options of a covariate model: the common ones and the feature names. */
 static char *
 RowsOptionsJson(const RowsState *state)
@@ -380,12 +369,12 @@ TrainRowsAndEncode(RowsState *state, double *train_seconds)
 			naive[t] = actual[t - 1];
 		sf_score(actual, pred, split.n_test, &sc);
 		sf_score(actual, naive, split.n_test, &sn);
-		AppendRowsScore(&meta, "r2", sc.r2);
-		AppendRowsScore(&meta, "rmse", sc.rmse);
-		AppendRowsScore(&meta, "mae", sc.mae);
-		AppendRowsScore(&meta, "mape", sc.mape);
-		AppendRowsScore(&meta, "smape", sc.smape);
-		AppendRowsScore(&meta, "naive_r2", sn.r2);
+		AppendScore(&meta, "r2", sc.r2);
+		AppendScore(&meta, "rmse", sc.rmse);
+		AppendScore(&meta, "mae", sc.mae);
+		AppendScore(&meta, "mape", sc.mape);
+		AppendScore(&meta, "smape", sc.smape);
+		AppendScore(&meta, "naive_r2", sn.r2);
 		n_radius = HoldoutStepsX(&model, series, n, exog, &split, o->season, &meta,
 								 radius, work);
 	}

@@ -140,6 +140,7 @@ extern double *CalendarOfTimestamps(const SfTime *t, const TimestampTz *ts,
 /* train.c */
 extern bool TransitionStarts(FunctionCallInfo fcinfo, bool stores,
 							 MemoryContext *aggctx);
+extern void AppendScore(StringInfo s, const char *key, double v);
 extern bytea *TrainTimedSeries(SfOptions *opts, double *series, int64 n,
 							   const char *time_options, const char *time_metrics,
 							   const char *time_meta, const SfTime *time,

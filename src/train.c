@@ -243,7 +243,8 @@ MinimumLength(const SfOptions *o)
 	return -1;
 }
 
-static void
+/* One score as a JSON member of metrics (null when not finite). */
+void
 AppendScore(StringInfo s, const char *key, double v)
 {
 	appendStringInfo(s, ", \"%s\": ", key);
