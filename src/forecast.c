@@ -341,7 +341,23 @@ ForecastRows(FunctionCallInfo fcinfo, int ncols)
 	timed = ForecastAnchor(fcinfo, m, PG_NARGS() > 2 && !PG_ARGISNULL(2), &t, &from);
 	out = palloc(sizeof(double) * horizon);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, 1));
-	if (exog)
+	if (exog && timed && t.calendar != 0)
+	{
+		int			T = m->core.arch.window;
+		int			k = CovariateCount(m);
+		int			cw = m->core.n_exog - k;
+		const double *cal = CalendarSteps(&t, from, -(T - 2), T - 1 + horizon);
+		double	   *rows_x = palloc(sizeof(double) * (size_t) (T - 1 + horizon) * (k + cw));
+
+		/* a time-aware covariate model: each row's covariates, then its calendar */
+		for (int i = 0; i < T - 1 + horizon; i++)
+		{
+			memcpy(rows_x + (size_t) i * (k + cw), exog + (size_t) i * k, sizeof(double) * k);
+			memcpy(rows_x + (size_t) i * (k + cw) + k, cal + (size_t) i * cw, sizeof(double) * cw);
+		}
+		sf_forecast_x(&m->core, window, rows_x, phase, horizon, out, work, &InterruptHooks);
+	}
+	else if (exog)
 		sf_forecast_x(&m->core, window, exog, phase, horizon, out, work, &InterruptHooks);
 	else if (timed && t.calendar != 0)
 	{
