@@ -16,11 +16,15 @@
 # their steps and then refuses the training (54000, over 1 GB): its time is
 # everything but the training.  work_mem is 4GB so array_agg's sort stays in
 # memory.
-# Memory: peak RSS (VmHWM) of a fresh backend running seq_fit with
+# Memory: the bytes the collection holds (its memory context, which the
+# final function reports at DEBUG1), and the peak RSS (VmHWM) of a fresh
+# backend running seq_fit with
 # seqforecast.max_memory MEM_LIMIT (default 180MB): enough for the
 # collection, too little for the final function's sort, which refuses first
 # ("sorting this series would need ..."); minus the peak of a fresh backend
-# running count(*) over the same rows (the scan without the aggregate).
+# running count(*) over the same rows (the scan without the aggregate; no
+# parallel workers, so that both backends scan the whole table: the scan's
+# shared buffers count in the RSS).
 # Also the peak of array_agg(v ORDER BY ts) the same way, for comparison.
 # PARTS="time memory" (default both); KEEP=1 reuses the tables of a run
 # before (same N).
@@ -80,6 +84,7 @@ done
 
 hwm() {
   psql -X -At <<SQL 2>&1 | sed -n 's/^HWM \([0-9]*\)$/\1/p'
+SET max_parallel_workers_per_gather = 0;
 SET work_mem = '4GB';
 SET seqforecast.max_memory = '$MEM_LIMIT';
 \\o /dev/null
@@ -89,12 +94,16 @@ SELECT 'HWM ' || (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+
 SQL
 }
 case " $PARTS " in *" memory "*) ;; *) exit 0 ;; esac
+for tab in tm_sorted tm_shuffled; do
 for col in v w; do
-  base=$(hwm "SELECT count(*) FROM tm_shuffled;")
-  err=$(psql -X -At -c "SET seqforecast.max_memory = '$MEM_LIMIT'" -c "SELECT seq_fit('gru', ts, $col, '$OPTS') FROM tm_shuffled" 2>&1 | grep -m1 ERROR)
-  fit=$(hwm "SELECT seq_fit('gru', ts, $col, '$OPTS') FROM tm_shuffled;")
-  agg=$(hwm "SELECT array_agg($col ORDER BY ts) FROM tm_shuffled;")
-  echo "memory $col rows=$N count_peak=${base}kB seq_fit_ts_peak=${fit}kB collection=$(awk -v f="$fit" -v b="$base" -v n="$N" 'BEGIN {printf "%.1f", (f - b) * 1024 / n}') B/row target<=12 array_agg_order_by=$(awk -v f="$agg" -v b="$base" -v n="$N" 'BEGIN {printf "%.1f", (f - b) * 1024 / n}') B/row"
+  base=$(hwm "SELECT count(*) FROM $tab;")
+  # the collection's own count of its bytes (DEBUG1 of the final function)
+  err=$(psql -X -At -c "SET client_min_messages = debug1" -c "SET seqforecast.max_memory = '$MEM_LIMIT'" -c "SELECT seq_fit('gru', ts, $col, '$OPTS') FROM $tab" 2>&1 | grep -E -m2 "seqforecast collection|ERROR" | tr '\n' ' ')
+  alloc=$(echo "$err" | sed -n 's/.*rows, \([0-9]*\) bytes allocated.*/\1/p')
+  fit=$(hwm "SELECT seq_fit('gru', ts, $col, '$OPTS') FROM $tab;")
+  agg=$(hwm "SELECT array_agg($col ORDER BY ts) FROM $tab;")
+  echo "memory $tab $col rows=$N count_peak=${base}kB seq_fit_ts_peak=${fit}kB collection=$(awk -v f="$fit" -v b="$base" -v n="$N" 'BEGIN {printf "%.1f", (f - b) * 1024 / n}') B/row allocated=$(awk -v a="$alloc" -v n="$N" 'BEGIN {printf "%.2f", a / n}') B/row target<=12 array_agg_order_by=$(awk -v f="$agg" -v b="$base" -v n="$N" 'BEGIN {printf "%.1f", (f - b) * 1024 / n}') B/row"
   echo "#   seq_fit with max_memory $MEM_LIMIT: $err"
+done
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

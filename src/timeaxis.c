@@ -11,8 +11,8 @@
  *	  the target, the covariates (scaled), then the calendar inputs.
  *
  *	  The transition function collects the rows compactly in arrival order
- *	  (8 bytes a (date, value) row while the values are exact in float4; see
- *	  "The collection" below).  The final function sorts them by ts, merges
+ *	  (4 bytes a (ts, value) row in time order while the values are exact in
+ *	  float4, 8 shuffled; see "The collection" below).  The final function sorts them by ts, merges
  *	  duplicates, finds the frequency, puts every row on its step and fills
  *	  or keeps the gaps, then trains on the resulting series like the
  *	  value-only forms.
@@ -36,6 +36,7 @@
 #include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -62,10 +63,12 @@
  *  - the values as float4 offsets from the first row's values while every
  *    value is one exactly (the univariate aggregate's rule, train.c); the
  *    first value that is not turns every value into float8.
- * Either switch converts the rows so far exactly, so the series the final
+ * Before both, while the rows arrive at a constant step (ts0 + i * step:
+ * a table in time order), no ts is kept at all.
+ * Each switch converts the rows so far exactly, so the series the final
  * function builds is the same whatever the representation and the order
- * of arrival (a NULL value is kept as NaN in either).  A row of a date
- * series with float4 values costs 8 bytes.
+ * of arrival (a NULL value is kept as NaN in either).  A row costs 4 or 8
+ * bytes a value plus 0 (in order), 4 or 8 bytes of ts.
  */
 #define TIME_BLOCK_ROWS 65536
 
@@ -85,6 +88,8 @@ typedef struct TimeState
 	int64		n;
 	int64		ts0;			/* the first row's ts */
 	int64		unit;			/* microseconds a compact ts counts */
+	bool		implicit_ts;	/* row i's ts is ts0 + i * step: none kept */
+	int64		step;
 	bool		wide_ts;		/* ts kept as int64 microseconds */
 	bool		wide_v;			/* values kept as float8 */
 	double		v0[SF_MAX_INPUTS];	/* the first row's values (0 for NULL) */
@@ -428,6 +433,8 @@ ReadTimeOptions(TimeState *st, const char *kind, Jsonb *json)
 static size_t
 TsBytes(const TimeState *st)
 {
+	if (st->implicit_ts)
+		return 0;
 	return st->wide_ts ? sizeof(int64) : sizeof(int32);
 }
 
@@ -441,9 +448,12 @@ ValueBytes(const TimeState *st)
 static inline int64
 RowTs(const TimeState *st, int64 i)
 {
-	const void *b = st->ts_blocks[i / TIME_BLOCK_ROWS];
+	const void *b;
 	int64		k = i % TIME_BLOCK_ROWS;
 
+	if (st->implicit_ts)
+		return st->ts0 + i * st->step;
+	b = st->ts_blocks[i / TIME_BLOCK_ROWS];
 	if (st->wide_ts)
 		return ((const int64 *) b)[k];
 	return st->ts0 + (int64) ((const int32 *) b)[k] * st->unit;
@@ -507,16 +517,52 @@ WidenValues(TimeState *st, MemoryContext aggctx)
 	st->wide_v = true;
 }
 
+/* Keep the ts of row i (its block allocated): compact, or widen them all. */
+static void
+StoreTs(TimeState *st, int64 i, int64 ts, MemoryContext aggctx)
+{
+	int64		k = i % TIME_BLOCK_ROWS;
+	int64		off;
+
+	if (!st->wide_ts)
+	{
+		if (pg_sub_s64_overflow(ts, st->ts0, &off) || off % st->unit != 0 ||
+			off / st->unit < PG_INT32_MIN || off / st->unit > PG_INT32_MAX)
+			WidenTs(st, aggctx);
+		else
+			((int32 *) st->ts_blocks[i / TIME_BLOCK_ROWS])[k] = (int32) (off / st->unit);
+	}
+	if (st->wide_ts)
+		((int64 *) st->ts_blocks[i / TIME_BLOCK_ROWS])[k] = ts;
+}
+
+/*
+ * The first row off the constant step of the rows before it: keep the ts
+ * of every row so far (ts0 + i * step, exactly), compact while they fit.
+ */
+static void
+MaterializeTs(TimeState *st, MemoryContext aggctx)
+{
+	st->implicit_ts = false;
+	CheckMemoryRequest((TsBytes(st) + ValueBytes(st) * st->width) *
+					   st->n_blocks * TIME_BLOCK_ROWS, "collecting this series", NULL);
+	for (int64 b = 0; b < st->n_blocks; b++)
+		st->ts_blocks[b] = MemoryContextAllocHuge(aggctx, TsBytes(st) * TIME_BLOCK_ROWS);
+	for (int64 i = 0; i < st->n; i++)
+		StoreTs(st, i, st->ts0 + i * st->step, aggctx);
+}
+
 /* Append one row: ts in microseconds, width values (NaN for NULL). */
 static void
 AppendTimeRow(TimeState *st, int64 ts, const double *v, MemoryContext aggctx)
 {
 	int64		k = st->n % TIME_BLOCK_ROWS;
-	int64		off;
+	int64		expect;
 
 	if (st->n == 0)
 	{
 		st->ts0 = ts;
+		st->implicit_ts = true;
 		st->unit = st->time.kind == SF_TIME_DATE ? USECS_PER_DAY : USECS_PER_SEC;
 		for (int j = 0; j < st->width; j++)
 			st->v0[j] = isnan(v[j]) ? 0 : v[j];
@@ -540,21 +586,26 @@ AppendTimeRow(TimeState *st, int64 ts, const double *v, MemoryContext aggctx)
 		CheckMemoryRequest((TsBytes(st) + ValueBytes(st) * st->width) *
 						   (st->n_blocks + 1) * TIME_BLOCK_ROWS,
 						   "collecting this series", NULL);
-		st->ts_blocks[st->n_blocks] = MemoryContextAllocHuge(aggctx, TsBytes(st) * TIME_BLOCK_ROWS);
+		st->ts_blocks[st->n_blocks] = st->implicit_ts ? NULL :
+			MemoryContextAllocHuge(aggctx, TsBytes(st) * TIME_BLOCK_ROWS);
 		st->v_blocks[st->n_blocks] = MemoryContextAllocHuge(aggctx, ValueBytes(st) * st->width * TIME_BLOCK_ROWS);
 		st->n_blocks++;
 	}
 
-	if (!st->wide_ts)
+	/* rows arriving in time order at a constant step cost no ts at all */
+	if (st->implicit_ts && st->n == 1)
 	{
-		if (pg_sub_s64_overflow(ts, st->ts0, &off) || off % st->unit != 0 ||
-			off / st->unit < PG_INT32_MIN || off / st->unit > PG_INT32_MAX)
-			WidenTs(st, aggctx);
+		if (pg_sub_s64_overflow(ts, st->ts0, &expect))
+			MaterializeTs(st, aggctx);
 		else
-			((int32 *) st->ts_blocks[st->n / TIME_BLOCK_ROWS])[k] = (int32) (off / st->unit);
+			st->step = expect;
 	}
-	if (st->wide_ts)
-		((int64 *) st->ts_blocks[st->n / TIME_BLOCK_ROWS])[k] = ts;
+	else if (st->implicit_ts && st->n > 1 &&
+			 (pg_mul_s64_overflow(st->n, st->step, &expect) ||
+			  pg_add_s64_overflow(st->ts0, expect, &expect) || ts != expect))
+		MaterializeTs(st, aggctx);
+	if (!st->implicit_ts)
+		StoreTs(st, st->n, ts, aggctx);
 
 	if (!st->wide_v)
 	{
@@ -858,7 +909,9 @@ SortAndMerge(TimeState *st, int64 **ts_out, double **v_out, int64 *n_duplicates)
 		keys[i].ts = RowTs(st, i);
 		keys[i].row = i;
 	}
-	qsort(keys, st->n, sizeof(SortKey), CompareKeys);
+	/* rows that arrived at a constant positive step are in order already */
+	if (!(st->implicit_ts && st->step > 0))
+		qsort(keys, st->n, sizeof(SortKey), CompareKeys);
 	CHECK_FOR_INTERRUPTS();
 	ts = palloc_extended(sizeof(int64) * Max(st->n, 1), MCXT_ALLOC_HUGE);
 	v = palloc_extended(sizeof(double) * w * Max(st->n, 1), MCXT_ALLOC_HUGE);
@@ -1447,8 +1500,9 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 				time,
 				metrics,
 				extra;
+	MemoryContext aggctx;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
+	if (!AggCheckCallContext(fcinfo, &aggctx))
 		elog(ERROR, "seq_train and seq_fit final called in non-aggregate context");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -1457,6 +1511,12 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 				 errhint("The aggregate received no rows to train on.")));
 	st = (TimeState *) PG_GETARG_POINTER(0);
 	*state_out = st;
+	/* what the collection holds, for bench/time_memory.sh */
+	ereport(DEBUG1,
+			(errmsg_internal("seqforecast collection: %lld rows, %zu bytes allocated (ts %s, values %s)",
+							 (long long) st->n, MemoryContextMemAllocated(aggctx, true),
+							 st->implicit_ts ? "implicit" : st->wide_ts ? "int64" : "int32",
+							 st->wide_v ? "float8" : "float4")));
 	series = BuildSeries(st, &n, &n_filled, &n_duplicates, &n_null);
 	if (st->time.calendar_auto)
 		st->time.calendar = AutoCalendar(&st->time);

@@ -21,7 +21,7 @@ SET IntervalStyle = 'postgres';
 SET TimeZone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
-SELECT plan(46);
+SELECT plan(48);
 
 CREATE FUNCTION pg_temp.error_of(sql text) RETURNS text
 LANGUAGE plpgsql AS $$
@@ -130,13 +130,20 @@ SELECT seq_fit('gru', day, round(sales), pg_temp.quick()) AS exact4 FROM promo \
 -- rounded to float4, the stored window would not change.
 SELECT is((SELECT seq_fit('gru', day, CASE WHEN i = 400 THEN round(sales) + 1e-6 ELSE round(sales) END, pg_temp.quick()) FROM promo) <> :'exact4'::bytea,
           true, 'a value that is not exact in float4 is not rounded (the stored window differs)');
--- Timestamps: whole seconds from the first row are kept in 32 bits; a
--- 500 ms series needs full 64-bit microseconds from its second row on in
--- time order, but only from the 201st when the whole seconds come first.
+-- Timestamps: rows arriving at a constant step keep no ts; then whole
+-- seconds from the first row are kept in 32 bits, others in 64.  A 500 ms
+-- series in time order keeps none; with the whole seconds first, its ts
+-- are kept from the 201st row on, and in 64 bits (half seconds after the
+-- first); shuffled, from the third row on.
 SELECT seq_fit('gru', timestamptz '2024-01-01 00:00+00' + i * interval '500 milliseconds', sales, pg_temp.quick()) AS half FROM promo \gset
 SELECT is(pg_temp.meta(:'half'::bytea)->'options'->>'frequency', '00:00:00.5', 'a 500 ms series has frequency 500 ms');
 SELECT is((SELECT seq_fit('gru', timestamptz '2024-01-01 00:00+00' + i * interval '500 milliseconds', sales, pg_temp.quick() ORDER BY i % 2, i) FROM promo),
-          :'half'::bytea, 'timestamps turning 64-bit at the second row or the 201st: the same bytes');
+          :'half'::bytea, 'timestamps kept from the 201st row, in 64 bits: the same bytes');
+SELECT is((SELECT seq_fit('gru', timestamptz '2024-01-01 00:00+00' + i * interval '500 milliseconds', sales, pg_temp.quick() ORDER BY md5(i::text)) FROM promo),
+          :'half'::bytea, 'timestamps kept from the third row (shuffled): the same bytes');
+SELECT is((SELECT seq_fit('gru', timestamptz '2024-01-01 00:00+00' + i * interval '1 minute', sales, pg_temp.quick() ORDER BY i % 2, i) FROM promo),
+          (SELECT seq_fit('gru', timestamptz '2024-01-01 00:00+00' + i * interval '1 minute', sales, pg_temp.quick()) FROM promo),
+          'whole minutes kept in 32 bits from the 201st row: the same bytes as none kept');
 SELECT is((SELECT seq_fit('gru', day, ARRAY[sales, promo], pg_temp.quick('{"seed": 8}')) FROM promo) <>
           (SELECT seq_fit('gru', day, ARRAY[sales, promo], pg_temp.quick()) FROM promo), true,
           'another seed, other bytes');
