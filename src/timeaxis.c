@@ -1317,9 +1317,15 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 				memcpy(st->covariates + total * k, r + i * w + 1, sizeof(double) * k);
 			total++;
 		}
+		if (total == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("series is empty"),
+					 errhint("Every row has a NULL value, and gaps 'keep' leaves such rows out.")));
 		*n_filled = 0;
 		st->n_filled_covariates = 0;
-		t->last = axis[n - 1];
+		/* the last row kept (a univariate series' last row always is) */
+		t->last = st->steps[total - 1];
 		*n_out = total;
 		if (!st->season_given)
 			ApplyTimeSeason(st, FrequencySeason(t, civil, n));
