@@ -19,7 +19,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(46);
+SELECT plan(49);
 SET LOCAL client_min_messages = warning;
 
 CREATE FUNCTION pg_temp.error_of(sql text) RETURNS text
@@ -69,7 +69,11 @@ SELECT array_agg(ARRAY[sales, promo, price] ORDER BY i) AS all_rows,
        array_agg(sales ORDER BY i) AS targets
 FROM ci_sales;
 
-SELECT seq_train('gru', ARRAY[sales, promo, price], '{"name": "ci-cov", "features": ["promo", "price"], "window": 14, "seed": 3}' ORDER BY i) AS cov_id FROM ci_sales \gset
+-- refit off: the stored networks are the ones the training metrics judged,
+-- so seq_evaluate over the held-out rows can be compared with them.
+SELECT seq_train('gru', ARRAY[sales, promo, price], '{"name": "ci-cov", "features": ["promo", "price"], "window": 14, "seed": 3, "refit": false}' ORDER BY i) AS cov_id FROM ci_sales \gset
+-- The default refits on every window, as a univariate model does.
+SELECT seq_train('gru', ARRAY[sales, promo, price], '{"name": "ci-refit", "features": ["promo", "price"], "window": 14, "seed": 3}' ORDER BY i) AS refit_id FROM ci_sales \gset
 SELECT seq_train('gru', sales, '{"name": "ci-uni", "window": 14, "seed": 3}' ORDER BY i) AS uni_id FROM ci_sales \gset
 SELECT count(*) AS models_before FROM seq_model \gset
 SELECT n_train + n_validation AS first, n_test FROM seq_models WHERE id = :cov_id \gset
@@ -96,6 +100,17 @@ SELECT is((SELECT count(*) FROM ci_pred AS p,
                future => ARRAY[(SELECT ARRAY[promo, price] FROM ci_sales WHERE i = p.position)]) AS f
            WHERE p.position IN (15, 100, 222, 343, 399) AND pg_temp.reldiff(p.predicted, f.forecast) < 1e-9),
           5::bigint, 'so at positions 15, 100, 222, 343 and 399');
+
+SELECT isnt((SELECT model FROM seq_model WHERE id = :refit_id), (SELECT model FROM seq_model WHERE id = :cov_id),
+            'the default (refit) stores other networks than refit false');
+SELECT ok(pg_temp.reldiff(
+              (SELECT predicted FROM seq_predict(:refit_id::bigint, (SELECT all_rows FROM ci_rows)) WHERE position = 400),
+              (SELECT forecast FROM seq_forecast(:refit_id::bigint, 1,
+                   history => (SELECT array_agg(ARRAY[sales, promo, price] ORDER BY i) FROM ci_sales WHERE i < 400),
+                   future => ARRAY[(SELECT ARRAY[promo, price] FROM ci_sales WHERE i = 400)]))) < 1e-9,
+          'the refitted model''s last prediction equals its seq_forecast too');
+SELECT cmp_ok((SELECT r2 FROM seq_evaluate(:refit_id::bigint, (SELECT all_rows FROM ci_rows))), '>', 0.9::float8,
+              'the refitted model predicts the rows with R^2 above 0.9');
 
 -- A history of the training rows themselves continues as the stored tail does.
 SELECT ok((SELECT bool_and(pg_temp.reldiff(a.forecast, b.forecast) < 1e-9)
