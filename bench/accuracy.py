@@ -1117,7 +1117,7 @@ def median(xs):
 def part_covariates(server):
     """Holdout MASE and R^2 of the univariate default beside the covariate model; training time ratio."""
     t_part = time.time()
-    out('\n-- 5e. covariates: the univariate default against seq_fit(kind, ARRAY[target, covariates]) '
+    out('\n-- 5f. covariates: the univariate default against seq_fit(kind, ARRAY[target, covariates]) '
         'on the series with covariates of ' + DATA_DIR)
     extra = json.loads(os.environ.get('SF_OPTIONS') or '{}')
     kinds = os.environ.get('SF_KINDS', ' '.join(ALL_KINDS)).split()
