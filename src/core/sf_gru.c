@@ -32,6 +32,29 @@ ForwardRow(int H, const sf_real *restrict xw, const sf_real *restrict hw,
 	}
 }
 
+/* ForwardRow for a layer with one input x: xw = b_ih + x Wt_ih made here */
+static inline void
+ForwardRow1(int H, sf_real x, const sf_real *restrict w, const sf_real *restrict bi,
+			const sf_real *restrict hw, const sf_real *restrict hprev,
+			sf_real *restrict a, sf_real *restrict hn, sf_real *restrict h)
+{
+	for (int j = 0; j < H; j++)
+	{
+		sf_real		xr = bi[j] + x * w[j],
+					xz = bi[H + j] + x * w[H + j],
+					xn = bi[2 * H + j] + x * w[2 * H + j];
+		sf_real		r = sf_sigmoid(xr + hw[j]);
+		sf_real		z = sf_sigmoid(xz + hw[H + j]);
+		sf_real		n = sf_tanh(xn + r * hw[2 * H + j]);
+
+		a[j] = r;
+		a[H + j] = z;
+		a[2 * H + j] = n;
+		hn[j] = hw[2 * H + j];
+		h[j] = (1 - z) * n + z * hprev[j];
+	}
+}
+
 static inline void
 BackwardRow(int H, const sf_real *restrict a, const sf_real *restrict hn,
 			const sf_real *restrict hprev, sf_real *restrict dx,
@@ -55,16 +78,48 @@ BackwardRow(int H, const sf_real *restrict a, const sf_real *restrict hn,
 	}
 }
 
+/*
+ * One window's input projection for one step, b_ih + x Wt_ih, into a row
+ * of GH: the products added to the bias in input order, one fused
+ * multiply-add each where the path has them, as the matrix kernel adds
+ * them (sf_gemm_nn_bias with k = I), so the result is the same bits.
+ */
+static inline void
+InputRow(int GH, int I, const sf_real *restrict x, const sf_real *restrict Wt_ih,
+		 const sf_real *restrict b_ih, sf_real *restrict xw)
+{
+	for (int g = 0; g < GH; g++)
+		xw[g] = b_ih[g] + x[0] * Wt_ih[g];
+	for (int k = 1; k < I; k++)
+	{
+		sf_real		xk = x[k];
+		const sf_real *restrict w = Wt_ih + (size_t) k * GH;
+
+		for (int g = 0; g < GH; g++)
+			xw[g] += xk * w[g];
+	}
+}
+
+/*
+ * Forward over T steps.  With Wt_ih NULL, L->XW holds every step's input
+ * projection (sf_net_forward's product over all steps); else the layer has
+ * few inputs (I <= SF_GRU_FUSED_INPUTS) and each window's projection is
+ * made here, step by step, into a row that stays in the L1 cache, instead
+ * of being written to XW for all steps and read back.
+ */
 SF_KERNEL void
-sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_hh, const sf_real *b_hh,
+sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_ih, const sf_real *b_ih,
+			   int I, const sf_real *Wt_hh, const sf_real *b_hh,
 			   int T, int B, int H)
 {
 	size_t		BH = (size_t) B * H;
 	int			GH = 3 * H;
+	sf_real		xrow[3 * SF_MAX_HIDDEN];
 
 	for (int t = 0; t < T; t++)
 	{
 		const sf_real *xw = L->XW + t * BH * 3;
+		const sf_real *x = L->X + (size_t) t * B * I;
 		sf_real    *a = L->A + t * BH * 3;
 		sf_real    *hn = L->HN + t * BH;
 		const sf_real *hprev = L->Hs + t * BH;
@@ -77,9 +132,25 @@ sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_hh, const sf_real *b_hh,
 		else
 			sf_rows_set(B, GH, b_hh, hw);
 		for (int b = 0; b < B; b++)
-			ForwardRow(H, xw + (size_t) b * GH, hw + (size_t) b * GH,
+		{
+			const sf_real *in = xw + (size_t) b * GH;
+
+			if (Wt_ih && I == 1)
+			{
+				ForwardRow1(H, x[b], Wt_ih, b_ih, hw + (size_t) b * GH,
+							hprev + (size_t) b * H, a + (size_t) b * GH,
+							hn + (size_t) b * H, h + (size_t) b * H);
+				continue;
+			}
+			if (Wt_ih)
+			{
+				InputRow(GH, I, x + (size_t) b * I, Wt_ih, b_ih, xrow);
+				in = xrow;
+			}
+			ForwardRow(H, in, hw + (size_t) b * GH,
 					   hprev + (size_t) b * H, a + (size_t) b * GH,
 					   hn + (size_t) b * H, h + (size_t) b * H);
+		}
 	}
 }
 

@@ -161,6 +161,7 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 		const sf_real *Wt_hh = net->tparams + net->tensors[T_WHH(l)].offset;
 		const sf_real *b_ih = params + net->tensors[T_BIH(l)].offset;
 		const sf_real *b_hh = params + net->tensors[T_BHH(l)].offset;
+		int			fused;
 
 		if (l > 0 && drop)
 		{
@@ -171,8 +172,12 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 		L->X = input;
 		L->hooks = net->hooks;
 
-		/* input projections of all time steps in one pass (or few slices) */
-		for (int t0 = 0, S = SliceSteps(B, GH, I); t0 < T; t0 += S)
+		/*
+		 * input projections of all time steps in one pass (or few slices),
+		 * but for a GRU layer with few inputs, which makes them itself
+		 */
+		fused = arch->kind == SF_GRU && I <= SF_GRU_FUSED_INPUTS;
+		for (int t0 = 0, S = SliceSteps(B, GH, I); t0 < T && !fused; t0 += S)
 		{
 			int			n = T - t0 < S ? T - t0 : S;
 
@@ -193,7 +198,7 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 				sf_lstm_forward(L, Wt_hh, b_hh, T, B, H);
 				break;
 			default:
-				sf_gru_forward(L, Wt_hh, b_hh, T, B, H);
+				sf_gru_forward(L, fused ? Wt_ih : NULL, b_ih, I, Wt_hh, b_hh, T, B, H);
 				break;
 		}
 		input = L->Hs + (size_t) B * H;
