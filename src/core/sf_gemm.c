@@ -220,13 +220,40 @@ sf_gemm_tn(int M, int N, int K, const sf_real *A, int lda,
 		}
 }
 
-/* dst[cols][rows] = src[rows][cols]^T */
-void
-sf_transpose(int rows, int cols, const sf_real *src, sf_real *dst)
+/*
+ * dst[cols][rows] = src[rows][cols]^T.  A vector (one row or one column) is
+ * its own transpose in memory; otherwise blocks of TR_B x TR_B, whose
+ * fixed-size loops the compiler unrolls, so that each block's rows are read
+ * and written whole instead of one element per row of the matrix.
+ */
+#define TR_B 8
+
+SF_KERNEL void
+sf_transpose(int rows, int cols, const sf_real *restrict src, sf_real *restrict dst)
 {
-	for (int r = 0; r < rows; r++)
+	int			r0 = 0;
+
+	if (rows == 1 || cols == 1)
+	{
+		memcpy(dst, src, sizeof(sf_real) * rows * cols);
+		return;
+	}
+	for (; r0 + TR_B <= rows; r0 += TR_B)
+	{
+		int			c0 = 0;
+
+		for (; c0 + TR_B <= cols; c0 += TR_B)
+			for (int c = 0; c < TR_B; c++)
+				for (int r = 0; r < TR_B; r++)
+					dst[(size_t) (c0 + c) * rows + r0 + r] =
+						src[(size_t) (r0 + r) * cols + c0 + c];
+		for (; c0 < cols; c0++)
+			for (int r = 0; r < TR_B; r++)
+				dst[(size_t) c0 * rows + r0 + r] = src[(size_t) (r0 + r) * cols + c0];
+	}
+	for (; r0 < rows; r0++)
 		for (int c = 0; c < cols; c++)
-			dst[(size_t) c * rows + r] = src[(size_t) r * cols + c];
+			dst[(size_t) c * rows + r0] = src[(size_t) r0 * cols + c];
 }
 
 /*
