@@ -257,15 +257,16 @@ sf_transpose(int rows, int cols, const sf_real *restrict src, sf_real *restrict 
 }
 
 /*
- * out[N] += column sums of A[M][N], each column's sum in row order.  out
- * must not overlap A (restrict).  Columns go in chunks of COLSUM_W whose
- * sums stay in registers while the rows pass, so each row costs one load
- * and one add per vector instead of a load, an add and a store of out.
+ * out[N] += column sums of A[M][N] (row stride lda), each column's sum in
+ * row order.  out must not overlap A (restrict).  Columns go in chunks of
+ * COLSUM_W whose sums stay in registers while the rows pass, so each row
+ * costs one load and one add per vector instead of a load, an add and a
+ * store of out.
  */
 #define COLSUM_W 32
 
 SF_KERNEL void
-sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out)
+sf_colsum_add_ld(int M, int N, const sf_real *A, int lda, sf_real *restrict out)
 {
 	int			j0 = 0;
 
@@ -277,7 +278,7 @@ sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out)
 			acc[j] = out[j0 + j];
 		for (int i = 0; i < M; i++)
 		{
-			const sf_real *restrict a = A + (size_t) i * N + j0;
+			const sf_real *restrict a = A + (size_t) i * lda + j0;
 
 			for (int j = 0; j < COLSUM_W; j++)
 				acc[j] += a[j];
@@ -287,11 +288,18 @@ sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out)
 	}
 	for (int i = 0; i < M; i++)
 	{
-		const sf_real *restrict a = A + (size_t) i * N;
+		const sf_real *restrict a = A + (size_t) i * lda;
 
 		for (int j = j0; j < N; j++)
 			out[j] += a[j];
 	}
+}
+
+/* out[N] += column sums of A[M][N] */
+void
+sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out)
+{
+	sf_colsum_add_ld(M, N, A, N, out);
 }
 
 /* Every row of C[M][N] = row[N] (a bias broadcast). */

@@ -57,10 +57,16 @@ ForwardRow1(int H, sf_real x, const sf_real *restrict w, const sf_real *restrict
 	}
 }
 
-static inline void
-BackwardRow(int H, const sf_real *restrict a, const sf_real *restrict hn,
-			const sf_real *restrict hprev, sf_real *restrict dx,
-			sf_real *restrict dhw, sf_real *restrict dh)
+/*
+ * One window's step back.  dx (the gradient of the input projection) equals
+ * dhw in the r and z blocks; with full 0 only its n block is written, and
+ * sf_net_backward reads the r and z blocks from dhw (see sf_gru_backward).
+ * Inlined with a constant full, the branch disappears.
+ */
+static inline __attribute__((always_inline)) void
+BackwardRow(int H, int full, const sf_real *restrict a,
+			const sf_real *restrict hn, const sf_real *restrict hprev,
+			sf_real *restrict dx, sf_real *restrict dhw, sf_real *restrict dh)
 {
 	for (int j = 0; j < H; j++)
 	{
@@ -72,8 +78,13 @@ BackwardRow(int H, const sf_real *restrict a, const sf_real *restrict hn,
 		sf_real		dpr = dpn * hn[j] * r * (1 - r);
 		sf_real		dpz = g * (hprev[j] - n) * z * (1 - z);
 
-		dx[j] = dhw[j] = dpr;
-		dx[H + j] = dhw[H + j] = dpz;
+		if (full)
+		{
+			dx[j] = dpr;
+			dx[H + j] = dpz;
+		}
+		dhw[j] = dpr;
+		dhw[H + j] = dpz;
 		dx[2 * H + j] = dpn;
 		dhw[2 * H + j] = dpn * r;
 		dh[j] = g * z;
@@ -159,7 +170,10 @@ sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_ih, const sf_real *b_ih,
 /*
  * See sf_rnn_backward for the arguments.  The input and hidden projections
  * get different gradients in the n block (the hidden one passes through r),
- * so dXW and dHW are separate buffers here.
+ * so dXW and dHW are separate buffers here.  Their r and z blocks are
+ * equal, so dXW gets them only when a layer below needs the whole of it
+ * (L->dX, layers above the first); for the first layer dXW holds just its
+ * n block, and sf_net_backward takes the r and z blocks from dHW.
  */
 SF_KERNEL void
 sf_gru_backward(sf_layer_buf *L, const sf_real *W_hh, const sf_real *dHext,
@@ -186,10 +200,16 @@ sf_gru_backward(sf_layer_buf *L, const sf_real *W_hh, const sf_real *dHext,
 		if (dHext)
 			for (size_t i = 0; i < BH; i++)
 				dh[i] += dHext[t * BH + i];
-		for (int b = 0; b < B; b++)
-			BackwardRow(H, a + (size_t) b * GH, hn + (size_t) b * H,
-						hprev + (size_t) b * H, dx + (size_t) b * GH,
-						dhw + (size_t) b * GH, dh + (size_t) b * H);
+		if (L->dX)
+			for (int b = 0; b < B; b++)
+				BackwardRow(H, 1, a + (size_t) b * GH, hn + (size_t) b * H,
+							hprev + (size_t) b * H, dx + (size_t) b * GH,
+							dhw + (size_t) b * GH, dh + (size_t) b * H);
+		else
+			for (int b = 0; b < B; b++)
+				BackwardRow(H, 0, a + (size_t) b * GH, hn + (size_t) b * H,
+							hprev + (size_t) b * H, dx + (size_t) b * GH,
+							dhw + (size_t) b * GH, dh + (size_t) b * H);
 		if (t > 0)
 			sf_gemm_nn(B, H, GH, dhw, GH, W_hh, H, dh, H, 1);
 	}

@@ -170,6 +170,8 @@ extern void sf_gemm_tn(int M, int N, int K, const sf_real *A, int lda,
 extern void sf_transpose(int rows, int cols, const sf_real *restrict src,
 						 sf_real *restrict dst);
 extern void sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out);
+extern void sf_colsum_add_ld(int M, int N, const sf_real *A, int lda,
+							 sf_real *restrict out);
 extern void sf_rows_set(int M, int N, const sf_real *row, sf_real *C);
 
 /*
