@@ -778,6 +778,7 @@ def part_forecast(server, tmp):
     if ours:
         out('\ntargets (issue 10)')
         verdict = lambda ok: 'met' if ok else 'NOT met'  # noqa: E731
+        b_ets_sn = sum(1 for s in series if 'ets' in mase and mase['ets'][s.name] < mase['snaive'][s.name])
         for m in kinds:
             if m not in ours:
                 continue
@@ -787,7 +788,8 @@ def part_forecast(server, tmp):
                 out(f'  {m:<4} geomean MASE <= {lim}x ETS\'s: {r:.3f}x {verdict(r <= lim)}')
             b = sum(1 for s in series if mase[m][s.name] < mase['snaive'][s.name])
             out(f'  {m:<4} beats seasonal naive on >= 90% of the series: {100 * b / len(series):.1f}% '
-                f'{verdict(b >= 0.9 * len(series))}')
+                f'{verdict(b >= 0.9 * len(series))}'
+                + (f' (context: damped ETS beats it on {100 * b_ets_sn / len(series):.1f}%)' if 'ets' in gm else ''))
             nulls, fails, ep = ours[m]['summary']
             cov = float(next((ln.split()[2][6:] for ln in BENCH_LINES
                               if ln.split()[1] == f'name=accuracy.forecast.{m}.coverage90'), 'nan'))
