@@ -21,7 +21,7 @@ SET LOCAL client_min_messages = warning;
 SET LOCAL DateStyle = 'ISO, YMD';
 SET LOCAL TimeZone = 'Europe/Berlin';
 
-SELECT plan(77);
+SELECT plan(80);
 
 CREATE TEMP TABLE o AS SELECT '{"epochs": 2, "ensemble": 2, "hidden": 4, "head": [4], "seed": 3}'::jsonb AS j;
 CREATE FUNCTION pg_temp.opts(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -174,6 +174,23 @@ SELECT isnt((SELECT array_agg(forecast ORDER BY step)
 SELECT throws_ok(format('SELECT * FROM seq_forecast(%s::bigint, 2, %L::float8[])', (SELECT id FROM imp WHERE name = 'cal'), (SELECT a FROM hist)),
                  '22023', 'history_end is needed with a history for a model with calendar inputs',
                  'the imported calendar model needs history_end, as the original does');
+
+-- dates and covariates together: time, calendar and features in one state
+INSERT INTO m SELECT 'tcov', seq_fit('gru', day, ARRAY[v, promo, price],
+                                     pg_temp.opts('{"window": 7, "features": ["promo", "price"]}')) FROM daily;
+SELECT seq_model_export(model) AS tcov_state FROM m WHERE name = 'tcov' \gset
+SELECT is(jsonb_build_array(:'tcov_state'::jsonb -> 'time' ->> 'kind', :'tcov_state'::jsonb -> 'calendar',
+                            :'tcov_state'::jsonb -> 'inputs', jsonb_path_query_array(:'tcov_state'::jsonb, '$.features[*].name')),
+          '["date", ["day_of_week"], 10, ["promo", "price"]]',
+          'a date model with covariates exports time, calendar, inputs (1 + 2 + 7) and features');
+SELECT seq_model_import('ixt-tcov', :'tcov_state'::jsonb) AS tcov_id \gset
+SELECT is(seq_model_export(:tcov_id::bigint) - 'metrics', :'tcov_state'::jsonb - 'metrics',
+          'and re-exports exactly as it was exported');
+SELECT is((SELECT array_agg(row(ts, forecast)::text ORDER BY step)
+           FROM seq_forecast(:tcov_id::bigint, 6, (SELECT r FROM rows), (SELECT last FROM hist), (SELECT f FROM fut))),
+          (SELECT array_agg(row(ts, forecast)::text ORDER BY step)
+           FROM seq_forecast((SELECT model FROM m WHERE name = 'tcov'), 6, (SELECT r FROM rows), (SELECT last FROM hist), (SELECT f FROM fut))),
+          'the imported copy forecasts the same ts and numbers from the same rows, history_end and future');
 
 -- A plain PyTorch state with input_size 3 (no seqforecast keys) -------------
 CREATE TEMP TABLE plain AS
