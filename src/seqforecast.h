@@ -120,7 +120,11 @@ extern void CheckOptionText(const char *key, const char *value, int len);
 /* forecast.c */
 extern double IntervalRadius(const SfModel *m, int h);
 extern int64 SeriesPhase(const SfModel *m, const double *series, int n);
-extern void CheckNoCovariates(const SfModel *m, const char *func);
+extern int	CovariateCount(const SfModel *m);
+extern double *ModelSeriesArg(const SfModel *m, ArrayType *array, const char *what,
+							  int *n, double **cov);
+extern double *JoinExog(const SfModel *m, const double *cov, const double *cal,
+						int64 rows);
 
 /* timeaxis.c */
 extern char *FrequencyText(const SfTime *t);
@@ -143,7 +147,8 @@ extern bool TransitionStarts(FunctionCallInfo fcinfo, bool stores,
 extern void AppendScore(StringInfo s, const char *key, double v);
 extern bytea *TrainTimedSeries(SfOptions *opts, double *series, int64 n,
 							   const char *time_options, const char *time_metrics,
-							   const char *time_meta, const SfTime *time,
+							   const char *time_meta, const char *extra_meta,
+							   const SfTime *time, int n_covariates,
 							   const double *exog, double *seconds);
 
 /* store.c */
