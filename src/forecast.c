@@ -6,6 +6,11 @@
  *	  takes the model as a bigint id, a text name or a bytea; the SQL
  *	  overloads all land on the same C function, which tells the forms apart
  *	  by the argument's type.
+ *
+ * A covariate model (trained on rows of the target then its covariates)
+ * takes its series as rows too, a two-dimensional array; every forecast
+ * step is fed the covariates of the step it forecasts: the series' own
+ * rows where they exist, the future argument's beyond them.
  */
 #include "postgres.h"
 
@@ -108,7 +113,7 @@ IntervalRadius(const SfModel *m, int h)
 }
 
 /* The number of covariate columns of a model (0 for a univariate one). */
-static int
+int
 CovariateCount(const SfModel *m)
 {
 	int			k = 0;
@@ -147,12 +152,11 @@ ModelName(const SfModel *m)
 }
 
 /*
- * Refuse a covariate model where the caller gave no covariates: the core
- * would feed it zeros (the training means), a forecast of nothing real.
- * Every inference entry point calls this right after loading the model.
+ * Refuse a covariate model where seq_forecast was given no future: the
+ * core would feed it zeros (the training means), a forecast of nothing real.
  */
-void
-CheckNoCovariates(const SfModel *m, const char *func)
+static void
+CheckNoCovariates(const SfModel *m)
 {
 	int			k = CovariateCount(m);
 
@@ -160,10 +164,8 @@ CheckNoCovariates(const SfModel *m, const char *func)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model \"%s\" needs future covariates", ModelName(m)),
-				 errdetail("It was trained with %d covariates, and %s was given none.", k, func),
-				 strcmp(func, "seq_forecast") == 0 ?
-				 errhint("Pass the covariates of every forecast step as the future argument: a two-dimensional float8 array of one row of %d values per step.", k) :
-				 errhint("%s does not take covariates yet; forecast such a model with seq_forecast and its future argument.", func)));
+				 errdetail("It was trained with %d covariates, and seq_forecast was given none.", k),
+				 errhint("Pass the covariates of every forecast step as the future argument: a two-dimensional float8 array of one row of %d values per step.", k)));
 }
 
 /* A float8 number of a jsonb array (the metadata's tail_covariates). */
@@ -185,12 +187,156 @@ JsonbArrayNumber(JsonbValue *arr, int i)
 }
 
 /*
- * The exog rows of a covariate model's forecast from its stored window:
- * those of the window's values 2 .. window (metadata tail_covariates), then
- * the future argument's first horizon rows (a 2-D array, width k).
+ * The name of covariate j (0-based) of a model as its messages show it:
+ * " (price)" when option features named it, else "".
+ */
+static const char *
+CovariateLabel(const SfModel *m, int j)
+{
+	JsonbValue *names = MetaKey(m, "features", true);
+	JsonbValue *v = NULL;
+
+	if (names && names->type == jbvBinary && JsonContainerIsArray(names->val.binary.data))
+		v = getIthJsonbValueFromContainer(names->val.binary.data, j);
+	if (v == NULL || v->type != jbvString)
+		return "";
+	return psprintf(" (%s)", pnstrdup(v->val.string.val, v->val.string.len));
+}
+
+/*
+ * One element of a row of covariate-model input: column 0 the target, the
+ * others covariates.  what names the argument ("series", "future"); NULL
+ * is 22004 and a non-finite value 22023, each naming the row and column.
+ */
+static double
+RowValue(const SfModel *m, const char *what, int row, int col, Datum d, bool isnull)
+{
+	double		v;
+	char	   *which;
+
+	which = col == 0 ? pstrdup("the target") :
+		psprintf("covariate %d%s", col, CovariateLabel(m, col - 1));
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s of %s row %d is NULL", which, what, row + 1),
+				 errhint("Filter out or fill NULL values (for example with coalesce).")));
+	v = DatumGetFloat8(d);
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of %s row %d is %s", which, what, row + 1,
+						isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity"),
+				 errhint("Filter out or replace NaN and infinite values.")));
+	return v;
+}
+
+/*
+ * A series argument (series, history, values) for model m: for a model
+ * without covariates a one-dimensional array of the target; for a
+ * covariate model a two-dimensional array of rows of the target then its k
+ * covariates, returned apart: the targets (the result) and, in *cov, the
+ * covariate rows (row-major, n x k; NULL for a univariate model).  Any
+ * other shape is 22023 naming what the model expects.
+ */
+double *
+ModelSeriesArg(const SfModel *m, ArrayType *array, const char *what, int *n,
+			   double **cov)
+{
+	int			k = CovariateCount(m);
+	int			ndim = ARR_NDIM(array);
+	int			rows = ndim == 2 ? ARR_DIMS(array)[0] : 0;
+	int			width = ndim == 2 ? ARR_DIMS(array)[1] : 0;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			count;
+	double	   *target;
+
+	*cov = NULL;
+	if (k == 0)
+	{
+		/* 1.0's error (SQLSTATE and message), with what the model expects */
+		if (ndim > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("%s must be a one-dimensional array", what),
+					 errdetail("The array has %d dimensions.", ndim),
+					 errhint("Model \"%s\" has no covariates: pass the target values alone. Rows of the target then its covariates are for a model trained on such rows.",
+							 ModelName(m))));
+		return ArrayToSeries(array, what, n);
+	}
+	if (ndim != 2 || width != k + 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a two-dimensional array of rows of %d values for model \"%s\"",
+						what, k + 1, ModelName(m)),
+				 ndim == 2 ?
+				 errdetail_plural("Each row holds the target then the model's %d covariate; the array given is %d x %d.",
+								  "Each row holds the target then the model's %d covariates; the array given is %d x %d.",
+								  k, k, rows, width) :
+				 errdetail_plural("Each row holds the target then the model's %d covariate; the array given has %d dimensions.",
+								  "Each row holds the target then the model's %d covariates; the array given has %d dimensions.",
+								  k, k, ndim),
+				 errhint("Build it with array_agg(ARRAY[target, covariates ...] ORDER BY time).")));
+	if (ARR_ELEMTYPE(array) != FLOAT8OID)
+		elog(ERROR, "%s array has element type %u, expected float8",
+			 what, ARR_ELEMTYPE(array));
+	deconstruct_array(array, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &count);
+	Assert(count == rows * width);
+	target = palloc(sizeof(double) * Max(rows, 1));
+	*cov = palloc(sizeof(double) * (size_t) Max(rows, 1) * k);
+	for (int i = 0; i < rows; i++)
+	{
+		target[i] = RowValue(m, what, i, 0, elems[i * width], nulls[i * width]);
+		for (int j = 0; j < k; j++)
+			(*cov)[(size_t) i * k + j] =
+				RowValue(m, what, i, j + 1, elems[i * width + j + 1], nulls[i * width + j + 1]);
+	}
+	*n = rows;
+	return target;
+}
+
+/*
+ * The exog rows of a model from its two sources: the covariate rows cov
+ * (width CovariateCount) and the calendar rows cal (the rest of n_exog),
+ * either NULL when the model has none; rows rows.  The core reads each row
+ * as the covariates then the calendar columns.  NULL for a univariate model
+ * without calendar inputs.
+ */
+double *
+JoinExog(const SfModel *m, const double *cov, const double *cal, int64 rows)
+{
+	int			k = CovariateCount(m);
+	int			c = m->core.n_exog - k;
+	double	   *exog;
+
+	if (k > 0 && cov == NULL)
+		elog(ERROR, "covariate model given no covariate rows");
+	if (c > 0 && cal == NULL)
+		elog(ERROR, "calendar model given no calendar rows");
+	if (c == 0)
+		return (double *) cov;
+	if (k == 0)
+		return (double *) cal;
+	exog = palloc_extended(sizeof(double) * (size_t) Max(rows, 1) * (k + c), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < rows; i++)
+	{
+		memcpy(exog + i * (k + c), cov + i * k, sizeof(double) * k);
+		memcpy(exog + i * (k + c) + k, cal + i * c, sizeof(double) * c);
+	}
+	return exog;
+}
+
+/*
+ * The covariate rows of a covariate model's forecast: those of the
+ * window's values 2 .. window (from the history's rows when one was given,
+ * hist_cov with n rows, else the metadata's tail_covariates), then the
+ * future argument's first horizon rows (a 2-D array, width k).
  */
 static double *
-FutureExog(const SfModel *m, ArrayType *future, int horizon)
+ForecastCovariates(const SfModel *m, ArrayType *future, int horizon,
+				   const double *hist_cov, int n)
 {
 	int			k = CovariateCount(m);
 	int			T = m->core.arch.window;
@@ -199,14 +345,8 @@ FutureExog(const SfModel *m, ArrayType *future, int horizon)
 	Datum	   *elems;
 	bool	   *nulls;
 	int			count;
-	double	   *exog;
-	JsonbValue *tail;
+	double	   *cov;
 
-	if (k == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model \"%s\" has no covariates, but future was given", ModelName(m)),
-				 errhint("Pass future only to a model trained on rows of the target then its covariates.")));
 	if (ARR_NDIM(future) != 2 || width != k || rows < horizon)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -221,25 +361,20 @@ FutureExog(const SfModel *m, ArrayType *future, int horizon)
 			 ARR_ELEMTYPE(future));
 	deconstruct_array(future, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 					  &elems, &nulls, &count);
-	exog = palloc(sizeof(double) * (size_t) (T - 1 + horizon) * k);
-	tail = MetaKey(m, "tail_covariates", false);
-	for (int i = 0; i < (T - 1) * k; i++)
-		exog[i] = JsonbArrayNumber(tail, i);
-	for (int i = 0; i < horizon * k; i++)
+	cov = palloc(sizeof(double) * (size_t) (T - 1 + horizon) * k);
+	if (hist_cov)
+		memcpy(cov, hist_cov + (size_t) (n - T + 1) * k, sizeof(double) * (T - 1) * k);
+	else
 	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("covariate %d of future row %d is NULL", i % k + 1, i / k + 1)));
-		exog[(T - 1) * k + i] = DatumGetFloat8(elems[i]);
-		if (!isfinite(exog[(T - 1) * k + i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("covariate %d of future row %d is %s", i % k + 1, i / k + 1,
-							isnan(exog[(T - 1) * k + i]) ? "NaN" :
-							exog[(T - 1) * k + i] > 0 ? "Infinity" : "-Infinity")));
+		JsonbValue *tail = MetaKey(m, "tail_covariates", false);
+
+		for (int i = 0; i < (T - 1) * k; i++)
+			cov[i] = JsonbArrayNumber(tail, i);
 	}
-	return exog;
+	/* a covariate's row's values, the target's column absent: col j + 1 */
+	for (int i = 0; i < horizon * k; i++)
+		cov[(T - 1) * k + i] = RowValue(m, "future", i / k, i % k + 1, elems[i], nulls[i]);
+	return cov;
 }
 
 /*
@@ -292,7 +427,13 @@ ForecastRows(FunctionCallInfo fcinfo, int ncols)
 	double	   *out;
 	void	   *work;
 	Rows	   *rows;
-	double	   *exog = NULL;
+	int			T = m->core.arch.window;
+	int			k = CovariateCount(m);
+	bool		has_history;
+	double	   *hist_cov = NULL,
+			   *cov = NULL,
+			   *cal = NULL,
+			   *exog;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -305,54 +446,51 @@ ForecastRows(FunctionCallInfo fcinfo, int ncols)
 				 errmsg("horizon must be between 1 and %d", MAX_HORIZON),
 				 errdetail("The value given was %d.", horizon)));
 
+	has_history = PG_NARGS() > 2 && !PG_ARGISNULL(2);
 	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
 	{
-		exog = FutureExog(m, PG_GETARG_ARRAYTYPE_P(4), horizon);
-		if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+		if (k == 0)
 			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("history cannot be given with future yet"),
-					 errdetail("A covariate model forecasts from the window it was trained on."),
-					 errhint("Omit history, or train the model again on the newer rows.")));
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model \"%s\" has no covariates, but future was given", ModelName(m)),
+					 errhint("Pass future only to a model trained on rows of the target then its covariates.")));
 	}
 	else
-		CheckNoCovariates(m, "seq_forecast");
+		CheckNoCovariates(m);
 
-	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+	if (has_history)
 	{
 		int			n;
-		double	   *history = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(2), "history", &n);
+		double	   *history = ModelSeriesArg(m, PG_GETARG_ARRAYTYPE_P(2), "history", &n,
+											 &hist_cov);
 
 		CheckHistory(m, n, "history");
-		window = history + n - m->core.arch.window;
-		phase = SeriesPhase(m, history, n) + n - m->core.arch.window;
+		window = history + n - T;
+		phase = SeriesPhase(m, history, n) + n - T;
+		if (k > 0)
+			cov = ForecastCovariates(m, PG_GETARG_ARRAYTYPE_P(4), horizon, hist_cov, n);
 	}
 	else
 	{
-		if (m->n_tail < m->core.arch.window)
+		if (m->n_tail < T)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("model has no training series to continue from"),
 					 errhint("Pass the recent values as the history argument.")));
 		window = m->tail;
 		phase = m->tail_phase;
+		if (k > 0)
+			cov = ForecastCovariates(m, PG_GETARG_ARRAYTYPE_P(4), horizon, NULL, 0);
 	}
 
-	timed = ForecastAnchor(fcinfo, m, PG_NARGS() > 2 && !PG_ARGISNULL(2), &t, &from);
+	timed = ForecastAnchor(fcinfo, m, has_history, &t, &from);
+	/* exog rows: those of window[1 .. T-1], then one per forecast step */
+	if (timed && t.calendar != 0)
+		cal = CalendarSteps(&t, from, -(T - 2), T - 1 + horizon);
+	exog = JoinExog(m, cov, cal, T - 1 + horizon);
 	out = palloc(sizeof(double) * horizon);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, 1));
-	if (exog)
-		sf_forecast_x(&m->core, window, exog, phase, horizon, out, work, &InterruptHooks);
-	else if (timed && t.calendar != 0)
-	{
-		int			T = m->core.arch.window;
-
-		/* the rows of window[1 .. T-1], then one per forecast step */
-		sf_forecast_x(&m->core, window, CalendarSteps(&t, from, -(T - 2), T - 1 + horizon),
-					  phase, horizon, out, work, &InterruptHooks);
-	}
-	else
-		sf_forecast(&m->core, window, phase, horizon, out, work, &InterruptHooks);
+	sf_forecast_x(&m->core, window, exog, phase, horizon, out, work, &InterruptHooks);
 
 	/* the columns after step: ts (1.1), forecast, lower, upper */
 	rows = NewRows(horizon, ncols);
@@ -465,12 +603,13 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 {
 	SfModel    *m = LoadModel(fcinfo, 0);
 	int			n;
-	double	   *series;
+	double	   *series,
+			   *cov;
 	int			count;
 	void	   *work;
+	const double *exog;
 
-	CheckNoCovariates(m, get_func_name(fcinfo->flinfo->fn_oid));
-	series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
+	series = ModelSeriesArg(m, PG_GETARG_ARRAYTYPE_P(1), "series", &n, &cov);
 	if (ts_argno >= 0)
 		*ts = SeriesTimestamps(fcinfo, m, ts_argno, n);
 
@@ -484,9 +623,11 @@ PredictSeries(FunctionCallInfo fcinfo, SfModel **model, double **actual,
 						 m->core.arch.window + 1)));
 	count = n - m->core.arch.window;
 	*pred = palloc(sizeof(double) * count);
+	/* the exog rows aligned with the series: its covariates, the calendar of its ts */
+	exog = JoinExog(m, cov, SeriesCalendar(m, ts_argno >= 0 ? *ts : NULL, n, 0), n);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
-	sf_predict_windows_x(&m->core, series, SeriesCalendar(m, ts_argno >= 0 ? *ts : NULL, n, 0),
-						 SeriesPhase(m, series, n), count, *pred, work, &InterruptHooks);
+	sf_predict_windows_x(&m->core, series, exog, SeriesPhase(m, series, n), count, *pred,
+						 work, &InterruptHooks);
 	*actual = series + m->core.arch.window;
 	*model = m;
 	return count;
@@ -618,6 +759,7 @@ seq_evaluate(PG_FUNCTION_ARGS)
 					pairs = 0,
 					inside = 0;
 		double	   *series,
+				   *cov,
 				   *fc,
 				   *actual,
 				   *pred,
@@ -644,8 +786,7 @@ seq_evaluate(PG_FUNCTION_ARGS)
 					 errmsg("horizon must be between 1 and %d", MAX_HORIZON),
 					 errdetail("The value given was %d.", horizon)));
 		m = LoadModel(fcinfo, 0);
-		CheckNoCovariates(m, get_func_name(fcinfo->flinfo->fn_oid));
-		series = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "series", &n);
+		series = ModelSeriesArg(m, PG_GETARG_ARRAYTYPE_P(1), "series", &n, &cov);
 		ts = SeriesTimestamps(fcinfo, m, 3, n);
 		T = m->core.arch.window;
 		if (n <= T)
@@ -657,7 +798,8 @@ seq_evaluate(PG_FUNCTION_ARGS)
 					 errhint("Pass at least %d values: a window and one value to predict.", T + 1)));
 		count = n - T;
 		horizon = Min(horizon, count);
-		CheckMemoryRequest(sizeof(double) * ((size_t) count * horizon * 3 + horizon),
+		CheckMemoryRequest(sizeof(double) * ((size_t) count * horizon * 3 + horizon +
+											 (size_t) (n + horizon) * 2 * m->core.n_exog),
 						   "evaluating this series", "Use a shorter series or horizon.");
 		fc = palloc_extended(sizeof(double) * (size_t) count * horizon, MCXT_ALLOC_HUGE);
 		actual = palloc_extended(sizeof(double) * (size_t) count * horizon, MCXT_ALLOC_HUGE);
@@ -666,7 +808,27 @@ seq_evaluate(PG_FUNCTION_ARGS)
 		for (int h = 0; h < horizon; h++)
 			radius[h] = m->n_radius > 0 ? IntervalRadius(m, h + 1) : NAN;
 		work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
-		sf_forecast_from_x(&m->core, series, SeriesCalendar(m, ts, n, horizon),
+
+		/*
+		 * Each forecast step reads the exog row of the step it forecasts:
+		 * the series' own covariates (and the calendar of its ts).  The
+		 * origins near the end forecast past the series, and those steps,
+		 * which have no actual to score, read the last covariate row
+		 * repeated: it changes no scored figure.
+		 */
+		if (cov)
+		{
+			double	   *padded = palloc_extended(sizeof(double) * (size_t) (n + horizon) *
+												 CovariateCount(m), MCXT_ALLOC_HUGE);
+			size_t		row = sizeof(double) * CovariateCount(m);
+
+			memcpy(padded, cov, row * n);
+			for (int i = n; i < n + horizon; i++)
+				memcpy((char *) padded + row * i, (char *) cov + row * (n - 1), row);
+			cov = padded;
+		}
+		sf_forecast_from_x(&m->core, series,
+						   JoinExog(m, cov, SeriesCalendar(m, ts, n, horizon), n + horizon),
 						   SeriesPhase(m, series, n), 0, count, horizon, fc, work,
 						   &InterruptHooks);
 

@@ -18,6 +18,14 @@
  * arrays; the server's error cleanup frees what a refusal allocated, and a
  * refusal stores nothing.
  *
+ * A model of format 3 (exog columns or timestamps) adds "inputs" (layer 0's
+ * input size), "features" (each covariate's name, shift and scale),
+ * "calendar" (its calendar parts) and "time" (kind of time, frequency, last
+ * step, gaps rule, month_end); the importer checks each and stores the model
+ * through EncodeModelTime, the training path's encoder.  A plain PyTorch
+ * state whose weight_ih_l0 has more than one column imports as a model of
+ * that many - 1 unscaled covariates (shift 0, scale 1, named x1, x2, ...).
+ *
  * Export builds the jsonb with pushJsonbValue.  Numbers go in as numeric
  * built from the shortest decimal that reads back as the same float32
  * (weights) or double (scaler, transform), so export and import round-trip
@@ -626,12 +634,348 @@ FillTensor(JsonbContainer *data, const sf_tensor *t, const char *of,
 	}
 }
 
+/* ------------------------------------------------- inputs, features, time */
+
+/* The names of kinds of time and gaps rules, in the format's numbering. */
+static const char *const time_kind_names[] = {"none", "date", "timestamp", "timestamptz"};
+static const char *const gaps_names[] = {"fill", "keep", "error"};
+
+/*
+ * What a state says besides the networks: the time axis, and the names of
+ * the covariate columns (the core model holds their scaling).
+ */
+typedef struct ImportExtras
+{
+	sf_time		time;
+	bool		month_end;
+	int			n_cov;
+	char	   *names[SF_MAX_EXOG];
+} ImportExtras;
+
+/* A string value equal (case-insensitively) to one of names[], or -1. */
+static int
+MatchName(const JsonbValue *v, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (v->val.string.len == (int) strlen(names[i]) &&
+			pg_strncasecmp(v->val.string.val, names[i], v->val.string.len) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * An integer-valued number read exactly as an int64 between min and max:
+ * numeric, so that microseconds beyond 2^53 keep every digit.
+ */
+static int64
+ReadInt64(const JsonbValue *v, const char *display, int64 min, int64 max,
+		  const char *range)
+{
+	double		d;
+	Datum		num;
+	Datum		whole;
+
+	if (v->type != jbvNumeric)
+		Malformed("key \"%s\" must be a number", display);
+	num = NumericGetDatum(v->val.numeric);
+	d = NumberValue(v);
+	whole = DirectFunctionCall2(numeric_trunc, num, Int32GetDatum(0));
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, num, whole)) ||
+		!(d >= (double) min && d <= (double) max))
+		Unacceptable("%s must be an integer %s", display, range);
+	{
+		int64		r = DatumGetInt64(DirectFunctionCall1(numeric_int8, num));
+
+		if (r < min || r > max)
+			Unacceptable("%s must be an integer %s", display, range);
+		return r;
+	}
+}
+
+/*
+ * "time": the kind of time, the frequency (an interval's months, days and
+ * microseconds), the last step (microseconds from 2000-01-01 00:00, civil
+ * time for calendar steps, as FORMAT.md's format 3 says), the gaps rule and
+ * whether monthly steps land on month ends.
+ */
+static void
+ReadTime(const JsonbValue *tv, ImportExtras *x)
+{
+	static const char *const required[] = {"kind", "frequency", "last"};
+	sf_time    *t = &x->time;
+	JsonbContainer *obj;
+	JsonbValue	v,
+				f;
+	char		shown[48];
+
+	if (!IsObject(tv))
+		Malformed("key \"time\" must be an object with \"kind\", \"frequency\" and \"last\"");
+	obj = tv->val.binary.data;
+	for (int k = 0; k < (int) lengthof(required); k++)
+		RequireKey(obj, required[k], psprintf("time.%s", required[k]), &v);
+
+	GetKey(obj, "kind", &v);
+	if (v.type != jbvString)
+		Malformed("key \"time.kind\" must be a string");
+	t->kind = MatchName(&v, time_kind_names, lengthof(time_kind_names));
+	if (t->kind <= SF_TIME_NONE)
+		Unacceptable("time.kind must be date, timestamp or timestamptz, not \"%s\"",
+					 MakePrintable(v.val.string.val, v.val.string.len, shown));
+
+	GetKey(obj, "frequency", &f);
+	if (!IsObject(&f))
+		Malformed("key \"time.frequency\" must be an object with \"months\", \"days\" and \"microseconds\"");
+	if (GetKey(f.val.binary.data, "months", &v))
+		t->months = (int32) ReadInt64(&v, "time.frequency.months", 0,
+									  SF_MAX_FREQ_MONTHS, "between 0 and 1200");
+	if (GetKey(f.val.binary.data, "days", &v))
+		t->days = (int32) ReadInt64(&v, "time.frequency.days", 0,
+									SF_MAX_FREQ_DAYS, "between 0 and 36525");
+	if (GetKey(f.val.binary.data, "microseconds", &v))
+		t->micros = ReadInt64(&v, "time.frequency.microseconds", 0,
+							  SF_MAX_FREQ_MICROS, "between 0 and 3155760000000000 (36525 days)");
+	if (t->months == 0 && t->days == 0 && t->micros == 0)
+		Unacceptable("time.frequency must not be zero");
+	if (t->kind == SF_TIME_DATE && t->micros != 0)
+		Unacceptable("time.frequency of a date model must be whole days, months or years, not %lld microseconds",
+					 (long long) t->micros);
+
+	GetKey(obj, "last", &v);
+	t->last = ReadInt64(&v, "time.last", SF_MIN_TIMESTAMP, SF_END_TIMESTAMP - 1,
+						"of microseconds from 2000-01-01 within the range of timestamp");
+	if (t->kind == SF_TIME_DATE && t->last % SF_USECS_PER_DAY != 0)
+		Unacceptable("time.last of a date model must be midnight: a multiple of 86400000000 microseconds");
+
+	t->gaps = SF_GAPS_FILL;
+	if (GetKey(obj, "gaps", &v))
+	{
+		if (v.type != jbvString)
+			Malformed("key \"time.gaps\" must be a string");
+		t->gaps = MatchName(&v, gaps_names, lengthof(gaps_names));
+		if (t->gaps < 0)
+			Unacceptable("time.gaps must be fill, keep or error, not \"%s\"",
+						 MakePrintable(v.val.string.val, v.val.string.len, shown));
+	}
+	if (GetKey(obj, "month_end", &v))
+	{
+		if (v.type != jbvBool)
+			Malformed("key \"time.month_end\" must be a boolean");
+		x->month_end = v.val.boolean;
+		if (x->month_end && t->months == 0)
+			Unacceptable("time.month_end can be true only for a frequency of months");
+	}
+}
+
+/* "calendar": an array of distinct part names; returns their mask. */
+static uint32
+ReadCalendar(const JsonbValue *cv)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	e;
+	uint32		parts = 0;
+	char		shown[48];
+
+	if (!IsArray(cv))
+		Malformed("key \"calendar\" must be an array of calendar part names");
+	it = JsonbIteratorInit(cv->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	{
+		uint32		part = 0;
+		char		name[32];
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (e.type != jbvString)
+			Malformed("key \"calendar\" must be an array of calendar part names");
+		if (e.val.string.len < (int) sizeof(name))
+		{
+			memcpy(name, e.val.string.val, e.val.string.len);
+			name[e.val.string.len] = '\0';
+			if (strlen(name) == (size_t) e.val.string.len)
+				part = sf_calendar_part_from_name(name);
+		}
+		if (part == 0)
+			Unacceptable("unknown calendar part \"%s\"",
+						 MakePrintable(e.val.string.val, e.val.string.len, shown));
+		if (parts & part)
+			Unacceptable("calendar part \"%s\" is given twice",
+						 sf_calendar_part_name(part));
+		parts |= part;
+	}
+	return parts;
+}
+
+/*
+ * "features": the covariates, in column order, each an object with "name"
+ * and optionally "shift" (default 0) and "scale" (default 1): its network
+ * input is (x - shift) / scale.
+ */
+static void
+ReadFeatures(const JsonbValue *fv, sf_model *model, ImportExtras *x)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	e,
+				v;
+	int			n = 0;
+
+	if (!IsArray(fv))
+		Malformed("key \"features\" must be an array of objects with \"name\", \"shift\" and \"scale\"");
+	it = JsonbIteratorInit(fv->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	{
+		sf_exog    *c;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (n == SF_MAX_EXOG)
+			Unacceptable("features must name at most %d covariates", SF_MAX_EXOG);
+		if (!IsObject(&e))
+			Malformed("features[%d] must be an object with \"name\", \"shift\" and \"scale\"", n);
+		if (!GetKey(e.val.binary.data, "name", &v))
+			Malformed("required key \"features[%d].name\" is missing", n);
+		if (v.type != jbvString)
+			Malformed("key \"features[%d].name\" must be a string", n);
+		if (v.val.string.len == 0)
+			Unacceptable("features[%d].name must not be empty", n);
+		CheckOptionText("features", v.val.string.val, v.val.string.len);
+		x->names[n] = pnstrdup(v.val.string.val, v.val.string.len);
+		if (strlen(x->names[n]) != (size_t) v.val.string.len)
+			Unacceptable("features[%d].name must not hold a zero character", n);
+
+		c = &model->exog[n];
+		c->kind = SF_EXOG_COVARIATE;
+		c->shift = 0;
+		c->scale = 1;
+		if (GetKey(e.val.binary.data, "shift", &v))
+			c->shift = ReadDouble(&v, psprintf("features[%d].shift", n));
+		if (GetKey(e.val.binary.data, "scale", &v))
+		{
+			c->scale = ReadDouble(&v, psprintf("features[%d].scale", n));
+			if (!(c->scale > 0))
+				Unacceptable("features[%d].scale must be greater than 0", n);
+		}
+		n++;
+	}
+	x->n_cov = n;
+}
+
+/*
+ * The second dimension of "rnn.weight_ih_l0" in "tensors" (or members[0]),
+ * when it is given as a two-element array of integers; else 0.  It is a
+ * plain PyTorch state's only word on its input size.
+ */
+static int
+StateInputSize(JsonbContainer *root)
+{
+	JsonbValue	v,
+				t,
+				shape;
+	JsonbValue *d;
+
+	if (GetKey(root, "tensors", &v) && IsObject(&v))
+		;
+	else if (GetKey(root, "members", &v) && IsArray(&v) &&
+			 (d = getIthJsonbValueFromContainer(v.val.binary.data, 0)) != NULL &&
+			 IsObject(d))
+		v = *d;
+	else
+		return 0;
+	if (!GetKey(v.val.binary.data, "rnn.weight_ih_l0", &t) || !IsObject(&t) ||
+		!GetKey(t.val.binary.data, "shape", &shape) || !IsArray(&shape) ||
+		JsonContainerSize(shape.val.binary.data) != 2 ||
+		(d = getIthJsonbValueFromContainer(shape.val.binary.data, 1)) == NULL ||
+		d->type != jbvNumeric)
+		return 0;
+	{
+		double		n = NumberValue(d);
+
+		return n == floor(n) && n >= 1 && n <= SF_MAX_INPUTS ? (int) n : 0;
+	}
+}
+
+/*
+ * The input size of layer 0 and its exog columns: "features" (covariates),
+ * "calendar" (parts, which need "time") and "inputs" (the input size, 1 +
+ * covariates + calendar columns).  Without "features" the covariates are
+ * inputs - 1 - calendar columns, unscaled (shift 0, scale 1) and named x1,
+ * x2, ...; without "inputs" as well, a plain PyTorch state's weight_ih_l0
+ * gives the input size.
+ */
+static void
+ReadInputs(JsonbContainer *root, sf_model *model, ImportExtras *x)
+{
+	JsonbValue	v;
+	bool		has_features = GetKey(root, "features", &v);
+	int			inputs = 0;
+	int			n_cal;
+
+	memset(x, 0, sizeof(*x));
+	if (GetKey(root, "time", &v))
+		ReadTime(&v, x);
+	if (GetKey(root, "calendar", &v))
+	{
+		model->calendar = ReadCalendar(&v);
+		if (model->calendar != 0 && x->time.kind == SF_TIME_NONE)
+			Unacceptable("calendar parts need a time axis, but the state has no \"time\"");
+	}
+	n_cal = sf_calendar_width(model->calendar);
+	if (has_features)
+	{
+		GetKey(root, "features", &v);
+		ReadFeatures(&v, model, x);
+	}
+	if (GetKey(root, "inputs", &v))
+	{
+		inputs = ReadInt(&v, "inputs", 1, SF_MAX_INPUTS);
+		if (has_features && inputs != 1 + x->n_cov + n_cal)
+			Unacceptable("inputs is %d, but the value, %d features and %d calendar columns make %d",
+						 inputs, x->n_cov, n_cal, 1 + x->n_cov + n_cal);
+	}
+	else if (has_features)
+		inputs = 1 + x->n_cov + n_cal;
+	else
+		inputs = StateInputSize(root);
+	if (inputs < 1 + n_cal)
+	{
+		if (GetKey(root, "inputs", &v))
+			Unacceptable("inputs is %d, but the value and %d calendar columns need %d",
+						 inputs, n_cal, 1 + n_cal);
+		inputs = 1 + n_cal;		/* a wrong weight_ih_l0 is named below */
+	}
+	if (1 + x->n_cov + n_cal > SF_MAX_INPUTS)
+		Unacceptable("the value, %d features and %d calendar columns make more than %d inputs",
+					 x->n_cov, n_cal, SF_MAX_INPUTS);
+	if (!has_features)
+	{
+		x->n_cov = inputs - 1 - n_cal;
+		for (int j = 0; j < x->n_cov; j++)
+		{
+			model->exog[j].kind = SF_EXOG_COVARIATE;
+			model->exog[j].shift = 0;
+			model->exog[j].scale = 1;
+			x->names[j] = psprintf("x%d", j + 1);
+		}
+	}
+	model->n_exog = inputs - 1;
+	for (int j = x->n_cov; j < model->n_exog; j++)
+	{
+		model->exog[j].kind = SF_EXOG_CALENDAR;
+		model->exog[j].shift = 0;
+		model->exog[j].scale = 1;
+	}
+	model->arch.inputs = inputs > 1 ? inputs : 0;
+	if (sf_exog_check(model) != SF_OK)
+		Unacceptable("the inputs do not match the features and calendar parts");
+}
+
 /*
  * Read an interchange state into model (its params palloc'd), or raise the
  * error that names what is wrong with it.
  */
 static void
-ImportState(Jsonb *state, sf_model *model)
+ImportState(Jsonb *state, sf_model *model, ImportExtras *x)
 {
 	JsonbContainer *root = &state->root;
 	ImportPlan *plan = palloc0(sizeof(ImportPlan));
@@ -650,6 +994,7 @@ ImportState(Jsonb *state, sf_model *model)
 	model->prep.scale = 1.0;
 	if (GetKey(root, "normalize", &v))
 		ReadPrep(&v, model);
+	ReadInputs(root, model, x);
 	plan->n_t = sf_tensors(&model->arch, plan->t);
 	plan->n_sets = 1;
 	if (GetKey(root, "tensors", &v))
@@ -811,6 +1156,139 @@ PushMetrics(JsonbParseState **st, const char *meta)
 }
 
 /*
+ * The names of a model's covariates: its metadata's options.features when
+ * that holds one string per covariate, else x1, x2, ... (a model given as
+ * bytea may have no metadata).
+ */
+static void
+CovariateNames(const SfModel *m, int n_cov, char **names)
+{
+	JsonbValue	opts,
+				feats;
+	bool		found = false;
+
+	if (m->meta != NULL && m->meta[0] != '\0')
+	{
+		Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(m->meta)));
+
+		if (JB_ROOT_IS_OBJECT(j) && GetKey(&j->root, "options", &opts) && IsObject(&opts) &&
+			GetKey(opts.val.binary.data, "features", &feats) && IsArray(&feats) &&
+			JsonContainerSize(feats.val.binary.data) == (uint32) n_cov)
+		{
+			found = true;
+			for (int i = 0; i < n_cov && found; i++)
+			{
+				JsonbValue *e = getIthJsonbValueFromContainer(feats.val.binary.data, i);
+
+				if (e == NULL || e->type != jbvString || e->val.string.len == 0)
+					found = false;
+				else
+					names[i] = pnstrdup(e->val.string.val, e->val.string.len);
+			}
+		}
+	}
+	if (!found)
+		for (int i = 0; i < n_cov; i++)
+			names[i] = psprintf("x%d", i + 1);
+}
+
+static void
+PushInt64(JsonbParseState **st, int64 value)
+{
+	char		buf[32];
+
+	snprintf(buf, sizeof(buf), INT64_FORMAT, value);
+	PushNumberText(st, WJB_VALUE, buf);
+}
+
+/*
+ * What a model's network reads besides the value, and its time axis:
+ * "inputs" (layer 0's input size, when above 1), "features" (each
+ * covariate's name and scaling), "calendar" (the parts, in the order of
+ * their columns) and "time" (FORMAT.md's format 3 fields and the metadata's
+ * month_end).  Nothing for a model with neither.
+ */
+static void
+PushExtras(JsonbParseState **st, const SfModel *m)
+{
+	const sf_model *model = &m->core;
+	int			inputs = sf_arch_inputs(&model->arch);
+	int			n_cov = 0;
+	char	   *names[SF_MAX_EXOG];
+
+	for (int j = 0; j < model->n_exog; j++)
+		n_cov += model->exog[j].kind == SF_EXOG_COVARIATE;
+	if (inputs > 1)
+	{
+		PushKey(st, "inputs");
+		PushInt(st, WJB_VALUE, inputs);
+	}
+	if (n_cov > 0)
+	{
+		CovariateNames(m, n_cov, names);
+		PushKey(st, "features");
+		pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
+		for (int j = 0; j < n_cov; j++)
+		{
+			pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+			PushKey(st, "name");
+			PushString(st, names[j]);
+			PushKey(st, "shift");
+			PushDouble(st, WJB_VALUE, model->exog[j].shift);
+			PushKey(st, "scale");
+			PushDouble(st, WJB_VALUE, model->exog[j].scale);
+			pushJsonbValue(st, WJB_END_OBJECT, NULL);
+		}
+		pushJsonbValue(st, WJB_END_ARRAY, NULL);
+	}
+	if (model->calendar != 0)
+	{
+		PushKey(st, "calendar");
+		pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
+		for (int i = 0; i < SF_CAL_PARTS; i++)
+			if (model->calendar & ((uint32) 1 << i))
+			{
+				JsonbValue	v;
+
+				v.type = jbvString;
+				v.val.string.val = (char *) sf_calendar_part_name((uint32) 1 << i);
+				v.val.string.len = strlen(v.val.string.val);
+				pushJsonbValue(st, WJB_ELEM, &v);
+			}
+		pushJsonbValue(st, WJB_END_ARRAY, NULL);
+	}
+	if (m->time.kind != SF_TIME_NONE)
+	{
+		SfTime		t;
+		JsonbValue	b;
+
+		ModelTime(m, &t);
+		PushKey(st, "time");
+		pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+		PushKey(st, "kind");
+		PushString(st, time_kind_names[m->time.kind]);
+		PushKey(st, "frequency");
+		pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+		PushKey(st, "months");
+		PushInt(st, WJB_VALUE, m->time.months);
+		PushKey(st, "days");
+		PushInt(st, WJB_VALUE, m->time.days);
+		PushKey(st, "microseconds");
+		PushInt64(st, m->time.micros);
+		pushJsonbValue(st, WJB_END_OBJECT, NULL);
+		PushKey(st, "last");
+		PushInt64(st, m->time.last);
+		PushKey(st, "gaps");
+		PushString(st, gaps_names[m->time.gaps]);
+		PushKey(st, "month_end");
+		b.type = jbvBool;
+		b.val.boolean = t.month_end;
+		pushJsonbValue(st, WJB_VALUE, &b);
+		pushJsonbValue(st, WJB_END_OBJECT, NULL);
+	}
+}
+
+/*
  * The interchange document.  A window-normalized model adds "normalize"
  * (its transform: kind, level, scale, season and seasonal indices) and an
  * ensemble "members" (every member's tensors; "tensors" is member 0's, so a
@@ -874,6 +1352,7 @@ ExportState(const SfModel *m)
 		pushJsonbValue(&st, WJB_END_ARRAY, NULL);
 		pushJsonbValue(&st, WJB_END_OBJECT, NULL);
 	}
+	PushExtras(&st, m);
 	PushKey(&st, "tensors");
 	PushTensors(&st, t, n_t, model->params);
 	if (model->n_members > 1)
@@ -897,18 +1376,6 @@ seq_model_export(PG_FUNCTION_ARGS)
 {
 	SfModel    *m = LoadModel(fcinfo, 0);
 
-	if (sf_arch_inputs(&m->core.arch) > 1 || m->core.n_exog > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot export a model with %d inputs per time step",
-						sf_arch_inputs(&m->core.arch)),
-				 errdetail("The interchange JSON does not carry covariates or calendar inputs yet.")));
-	if (m->time.kind != SF_TIME_NONE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot export a model trained with timestamps"),
-				 errdetail("The interchange JSON does not carry the time axis (frequency, last timestamp) yet, so an imported copy could not date its forecasts."),
-				 errhint("Train the model without timestamps to export it.")));
 	PG_RETURN_JSONB_P(ExportState(m));
 }
 
@@ -921,6 +1388,7 @@ seq_model_import(PG_FUNCTION_ARGS)
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Jsonb	   *state = PG_GETARG_JSONB_P(1);
 	sf_model	model;
+	ImportExtras x;
 	const sf_arch *a;
 	StringInfoData meta;
 	bytea	   *blob;
@@ -934,7 +1402,7 @@ seq_model_import(PG_FUNCTION_ARGS)
 	if (CitusTaskFromElsewhere())
 		RefuseInCitusTask(CITUS_STORE, name, 0);
 
-	ImportState(state, &model);
+	ImportState(state, &model, &x);
 
 	/* the metadata of a model with no training behind it */
 	a = &model.arch;
@@ -956,9 +1424,43 @@ seq_model_import(PG_FUNCTION_ARGS)
 		appendStringInfo(&meta, ", \"level\": %d, \"season\": %d, \"deseasonalize\": %s",
 						 model.prep.level, model.prep.season,
 						 model.prep.season > 0 ? "true" : "false");
-	appendStringInfoString(&meta, ", \"imported\": true}, \"metrics\": {}, "
-						   "\"loss\": [], \"val_loss\": null}");
+	if (x.n_cov > 0)
+	{
+		appendStringInfoString(&meta, ", \"features\": [");
+		for (int j = 0; j < x.n_cov; j++)
+		{
+			if (j)
+				appendStringInfoString(&meta, ", ");
+			escape_json(&meta, x.names[j]);
+		}
+		appendStringInfoChar(&meta, ']');
+	}
+	if (x.time.kind != SF_TIME_NONE)
+	{
+		SfTime		t;
 
-	blob = EncodeModel(&model, NULL, 0, 0, NULL, 0, meta.data);
+		/* the options the time-aware training records (timeaxis.c) */
+		memset(&t, 0, sizeof(t));
+		t.months = x.time.months;
+		t.days = x.time.days;
+		t.usecs = x.time.micros;
+		appendStringInfoString(&meta, ", \"frequency\": ");
+		escape_json(&meta, FrequencyText(&t));
+		appendStringInfo(&meta, ", \"gaps\": \"%s\", \"calendar\": [",
+						 gaps_names[x.time.gaps]);
+		AppendCalendarNames(&meta, model.calendar);
+		appendStringInfoChar(&meta, ']');
+	}
+	appendStringInfoString(&meta, ", \"imported\": true}, \"metrics\": {}, "
+						   "\"loss\": [], \"val_loss\": null");
+	if (x.time.kind != SF_TIME_NONE)
+		appendStringInfo(&meta, ", \"time\": {\"kind\": \"%s\", \"month_end\": %s}",
+						 time_kind_names[x.time.kind], x.month_end ? "true" : "false");
+	appendStringInfoChar(&meta, '}');
+
+	/* the encoder of the training path: format 3 for exog columns or time */
+	blob = EncodeModelTime(&model, &x.time, NULL, 0, 0, NULL, 0, meta.data);
+	/* what is stored must decode: the decoder's own checks, once more */
+	(void) DecodeModel(blob);
 	PG_RETURN_INT64(StoreModel(fcinfo->flinfo->fn_oid, name, blob));
 }

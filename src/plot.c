@@ -6,6 +6,9 @@
  *	  that continues it with its 90% band; without a series it continues the
  *	  tail of the training series the model keeps.  The lower panel shows
  *	  the training and validation loss per epoch from the model's metadata.
+ *	  A covariate model takes its values as rows of the target then its
+ *	  covariates and draws no forecast: that needs the future covariates,
+ *	  which seq_forecast takes.
  *
  *	  The SVG uses presentation attributes only (no stylesheet, script or
  *	  external font), so it shows the same in a browser, an <img> tag, an
@@ -864,7 +867,7 @@ PlotHorizon(const SfModel *m)
  */
 static double
 SeriesFromValues(SeriesPanel *sp, const SfModel *m, const PlotMeta *pm,
-				 const double *values, int n, void *work)
+				 const double *values, const double *cov, int n, void *work)
 {
 	int			window = m->core.arch.window;
 	int			count = n - window;
@@ -886,19 +889,26 @@ SeriesFromValues(SeriesPanel *sp, const SfModel *m, const PlotMeta *pm,
 	sp->n_pred = k;
 	sp->pred_x = palloc(sizeof(double) * k);
 	sp->pred_y = palloc(sizeof(double) * k);
-	sf_predict_windows(&m->core, values + (n - window - k), phase + (n - window - k),
-					   k, sp->pred_y, work, &InterruptHooks);
+	sf_predict_windows_x(&m->core, values + (n - window - k),
+						 cov ? cov + (size_t) (n - window - k) * CovariateCount(m) : NULL,
+						 phase + (n - window - k), k, sp->pred_y, work, &InterruptHooks);
 	for (int i = 0; i < k; i++)
 		sp->pred_x[i] = n - k + i + 1;
 	sp->split_x = n - k + 0.5;
 	sp->split_label = training && k == pm->n_test
 		? psprintf("held out: %d windows", k)
 		: psprintf("last %d windows", k);
-	sp->header = psprintf("Actual vs predicted over the last %d of %d values, then the next %d steps",
-						  k, n, PlotHorizon(m));
 	sp->x_label = "position in values";
-	AddForecast(sp, m, values + n - window, phase + n - window, n,
-				PlotHorizon(m), work);
+	if (cov)
+		sp->header = psprintf("Actual vs predicted over the last %d of %d values (a forecast needs future covariates)",
+							  k, n);
+	else
+	{
+		sp->header = psprintf("Actual vs predicted over the last %d of %d values, then the next %d steps",
+							  k, n, PlotHorizon(m));
+		AddForecast(sp, m, values + n - window, phase + n - window, n,
+					PlotHorizon(m), work);
+	}
 	sf_score(values + n - k, sp->pred_y, k, &sc);
 	return sc.r2;
 }
@@ -918,8 +928,11 @@ SeriesFromTail(SeriesPanel *sp, const SfModel *m, void *work)
 		sp->header = "Series and forecast";
 		return;
 	}
-	sp->header = psprintf("The last %d training values and the next %d steps",
-						  n, PlotHorizon(m));
+	if (CovariateCount(m) > 0)
+		sp->header = psprintf("The last %d training values (a forecast needs future covariates)", n);
+	else
+		sp->header = psprintf("The last %d training values and the next %d steps",
+							  n, PlotHorizon(m));
 	sp->n_actual = n;
 	sp->actual_x = palloc(sizeof(double) * n);
 	for (int i = 0; i < n; i++)
@@ -931,8 +944,10 @@ SeriesFromTail(SeriesPanel *sp, const SfModel *m, void *work)
 		sp->time = time;
 		sp->x_label = "date";
 	}
-	AddForecast(sp, m, m->tail + n - window, m->tail_phase + n - window, 0,
-				PlotHorizon(m), work);
+	/* a covariate model's future is not known here: seq_forecast takes it */
+	if (CovariateCount(m) == 0)
+		AddForecast(sp, m, m->tail + n - window, m->tail_phase + n - window, 0,
+					PlotHorizon(m), work);
 }
 
 static char *
@@ -1008,7 +1023,6 @@ seq_plot(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	m = LoadModel(fcinfo, 0);
-	CheckNoCovariates(m, "seq_plot");
 	ReadMeta(m->meta, &pm);
 	work = AllocWork(sf_infer_bytes(&m->core.arch, m->core.n_members, SF_INFER_CHUNK));
 
@@ -1022,7 +1036,8 @@ seq_plot(PG_FUNCTION_ARGS)
 	if (has_values)
 	{
 		int			n;
-		double	   *values = ArrayToSeries(PG_GETARG_ARRAYTYPE_P(1), "values", &n);
+		double	   *cov;
+		double	   *values = ModelSeriesArg(m, PG_GETARG_ARRAYTYPE_P(1), "values", &n, &cov);
 
 		if (n <= m->core.arch.window)
 			ereport(ERROR,
@@ -1031,7 +1046,7 @@ seq_plot(PG_FUNCTION_ARGS)
 							n, m->core.arch.window),
 					 errhint("Pass at least %d values: a window and one value to predict.",
 							 m->core.arch.window + 1)));
-		values_r2 = SeriesFromValues(&sp, m, &pm, values, n, work);
+		values_r2 = SeriesFromValues(&sp, m, &pm, values, cov, n, work);
 	}
 	else
 		SeriesFromTail(&sp, m, work);

@@ -120,7 +120,11 @@ extern void CheckOptionText(const char *key, const char *value, int len);
 /* forecast.c */
 extern double IntervalRadius(const SfModel *m, int h);
 extern int64 SeriesPhase(const SfModel *m, const double *series, int n);
-extern void CheckNoCovariates(const SfModel *m, const char *func);
+extern int	CovariateCount(const SfModel *m);
+extern double *ModelSeriesArg(const SfModel *m, ArrayType *array, const char *what,
+							  int *n, double **cov);
+extern double *JoinExog(const SfModel *m, const double *cov, const double *cal,
+						int64 rows);
 
 /* timeaxis.c */
 extern char *FrequencyText(const SfTime *t);

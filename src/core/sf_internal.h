@@ -168,7 +168,7 @@ extern void sf_gemm_nn_bias(int M, int N, int K, const sf_real *A, int lda,
 extern void sf_gemm_tn(int M, int N, int K, const sf_real *A, int lda,
 					   const sf_real *B, int ldb, sf_real *C, int ldc);
 extern void sf_transpose(int rows, int cols, const sf_real *src, sf_real *dst);
-extern void sf_colsum_add(int M, int N, const sf_real *A, sf_real *out);
+extern void sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out);
 extern void sf_rows_set(int M, int N, const sf_real *row, sf_real *C);
 
 /*

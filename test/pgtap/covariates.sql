@@ -128,22 +128,24 @@ SELECT is((SELECT array_agg(forecast ORDER BY step) FROM seq_forecast('promo-cov
           (SELECT array_agg(forecast ORDER BY step) FROM seq_forecast(:cov_id::bigint, 3, future => ARRAY[[0], [1], [0]]::float8[])),
           'future rows beyond the horizon are not read; by name as by id');
 
--- Without covariates, every inference function refuses the model.
+-- Without covariates, seq_forecast refuses the model; the functions over a
+-- series take rows of the target and its covariates (covariates_inference.sql)
+-- and refuse the target alone.
 SELECT is(pg_temp.error_of(format('SELECT * FROM seq_forecast(%s::bigint, 3)', :cov_id)),
           '22023: model "promo-cov" needs future covariates', 'seq_forecast without future');
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_forecast('promo-cov', 3, ARRAY[1, 2, 3]::float8[])$$),
           '22023: model "promo-cov" needs future covariates', 'seq_forecast with history only');
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_predict('promo-cov', (SELECT array_agg(sales ORDER BY i) FROM promo_sales))$$),
-          '22023: model "promo-cov" needs future covariates', 'seq_predict');
+          '22023: series must be a two-dimensional array of rows of 2 values for model "promo-cov"', 'seq_predict given the target alone');
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_evaluate('promo-cov', (SELECT array_agg(sales ORDER BY i) FROM promo_sales), 3)$$),
-          '22023: model "promo-cov" needs future covariates', 'seq_evaluate');
+          '22023: series must be a two-dimensional array of rows of 2 values for model "promo-cov"', 'seq_evaluate given the target alone');
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_anomalies('promo-cov', (SELECT array_agg(sales ORDER BY i) FROM promo_sales))$$),
-          '22023: model "promo-cov" needs future covariates', 'seq_anomalies');
+          '22023: series must be a two-dimensional array of rows of 2 values for model "promo-cov"', 'seq_anomalies given the target alone');
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_predict((SELECT seq_fit('gru', ARRAY[sales, promo], '{"window": 14, "epochs": 2}' ORDER BY i) FROM promo_sales),
                                                        ARRAY[1, 2, 3]::float8[])$$),
-          '22023: model "gru" needs future covariates', 'a serialized covariate model (seq_fit) is refused too');
-SELECT is(pg_temp.error_of($$SELECT seq_plot('promo-cov')$$),
-          '22023: model "promo-cov" needs future covariates', 'seq_plot');
+          '22023: series must be a two-dimensional array of rows of 2 values for model "gru"', 'a serialized covariate model (seq_fit) likewise');
+SELECT is(pg_temp.error_of($$SELECT seq_plot('promo-cov', ARRAY[1, 2, 3]::float8[])$$),
+          '22023: values must be a two-dimensional array of rows of 2 values for model "promo-cov"', 'seq_plot given the target alone');
 
 -- Bad future.
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_forecast('promo-cov', 3, future => ARRAY[[0], [1]]::float8[])$$),
@@ -153,7 +155,7 @@ SELECT is(pg_temp.error_of($$SELECT * FROM seq_forecast('promo-cov', 2, future =
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_forecast('promo-cov', 2, future => ARRAY[0, 1]::float8[])$$),
           '22023: future must be a two-dimensional array of at least 2 rows of 1 values', 'a one-dimensional future');
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_forecast('promo-cov', 2, future => ARRAY[[0], [NULL]]::float8[])$$),
-          '22004: covariate 1 of future row 2 is NULL', 'a NULL in future');
+          '22004: covariate 1 (promo) of future row 2 is NULL', 'a NULL in future');
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_forecast('promo-uni', 2, future => ARRAY[[0], [1]]::float8[])$$),
           '22023: model "promo-uni" has no covariates, but future was given', 'future for a univariate model');
 SELECT is((SELECT count(*) FROM seq_model), :models_before::bigint + 2, 'no refused forecast stored anything');
