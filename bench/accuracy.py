@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Accuracy benchmark of seqforecast (issue 10; see bench/README.md, figure 5).
 
-    bench/accuracy.py [cinema] [forecast] [time]   (default: cinema forecast)
+    bench/accuracy.py [cinema] [forecast] [time] [covariates]   (default: cinema forecast)
 
 forecast: every univariate series of ../shared/data/forecasting/ (relative to
 the repository root), M4-style: train on all but the last h values, forecast
@@ -13,7 +13,17 @@ part).  cinema: one-step holdout R^2 of seq_fit on the tutorial series, seeds
 1-5, with the defaults and with the tutorial preset.  time: a few series
 with real timestamps (daily, weekly, 5-minute business hours, cinema) through
 seq_fit(kind, ts, value) with calendar "none" (the default) and with the
-calendar parts of each frequency's cycle, MASE beside ETS.
+calendar parts of each frequency's cycle, MASE beside ETS; then cinema with
+its dates, one-step holdout R^2 of seq_fit(kind, date, value) for seeds 1-5
+with the calendar default against calendar "none" (issue 11's target).
+covariates: the
+univariate default against the covariate model (seq_fit over rows of the
+target then its covariates) on uschange (consumption with income,
+production, savings, unemployment) and bjsales (sales with its leading
+indicator), holdout MASE and R^2 side by side, the covariates of the forecast
+period taken as known (their actual values); and the training time of a
+covariate model against the univariate model of the same size (issue 12's
+1.5x target).
 
 Environment:
   SF_OPTIONS    JSON object merged into every training's options (its keys win)
@@ -88,9 +98,8 @@ GROUPED = [
     ('aus_births_monthly.csv', 'aus_births', ('state',), 'month', 'births', 'monthly', 'others'),
     ('tourism_quarterly.csv', 'tourism', ('region', 'purpose'), 'quarter', 'trips', 'quarterly', 'tourism'),
 ]
-# Files with covariates, left out for now.  A covariate section would load
-# them into Series with .covariates set (name -> training values) and train
-# them in a statement of their own.
+# Files with covariates: not in the forecast part, but in the covariates
+# part (COVARIATE_SERIES).
 COVARIATE_FILES = {'uschange_quarterly.csv', 'bjsales_with_lead.csv'}
 
 QUICK_OTHERS = ['usaccdeaths', 'elecequip', 'johnsonjohnson', 'ukgas', 'euretail', 'lynx', 'nile',
@@ -210,7 +219,7 @@ def load_series():
     for fname in sorted(os.listdir(DATA_DIR)):
         if fname.endswith('.csv') and fname not in known:
             notes.append(f'{fname}: not in the benchmark (unknown file)')
-    notes.append('left out (covariates): ' + ', '.join(sorted(COVARIATE_FILES)))
+    notes.append('left out (covariates; see the covariates part): ' + ', '.join(sorted(COVARIATE_FILES)))
     return series, notes
 
 
@@ -1034,11 +1043,312 @@ def part_time(server, tmp):
     flush_bench()
 
 
+def part_time_cinema(server):
+    """Cinema with its dates: one-step holdout R^2 with the calendar default and with calendar "none"."""
+    t_part = time.time()
+    out('\n-- 5e. cinema with dates: seq_fit(kind, date, value) one-step holdout R^2 (metrics r2), seeds 1-5,'
+        ' calendar default against "none"')
+    if not os.path.exists(CINEMA_CSV):
+        out(f'# 5e skipped: {CINEMA_CSV} not found')
+        return
+    if server.error is not None:
+        out(f'# 5e skipped: {server.error}')
+        return
+    _, rows = read_rows(CINEMA_CSV)
+    pts = [(r[0], float(r[1])) for r in rows if r[0] >= '2018-03-14']
+    extra = json.loads(os.environ.get('SF_OPTIONS') or '{}')
+    kinds = os.environ.get('SF_KINDS', ' '.join(ALL_KINDS)).split()
+    buf = io.StringIO()
+    buf.write("SET client_min_messages = warning;\nSET TimeZone = 'UTC';\n"
+              'CREATE TABLE cinema_dates(day date, v float8);\nCOPY cinema_dates FROM STDIN WITH (FORMAT csv);\n')
+    for d, v in pts:
+        buf.write(f'{d},{v!r}\n')
+    buf.write('\\.\n')
+    configs = [('default', {}), ('none', {'calendar': 'none'})]
+    for cname, copts in configs:
+        for k in kinds:
+            for seed in range(1, 6):
+                o_ = dict(dict({'seed': seed}, **copts), **extra)
+                # a time-aware model is not exported (0A000): read its metrics from seq_model
+                # (in two statements: a statement does not see the rows it stored)
+                name = f'cinema-dates-{cname}-{k}-{seed}'
+                buf.write(f"SELECT seq_model_save('{name}', seq_fit('{k}', day, v, "
+                          f"{sql_literal(json.dumps(o_))}::jsonb)) FROM cinema_dates;\n"
+                          f"SELECT '{cname}', '{k}', {seed}, metrics->>'r2', metrics->>'n_filled', "
+                          f"options->'calendar' FROM seq_model WHERE name = '{name}';\n")
+    t = time.time()
+    ok, o, e = server.session(buf.getvalue())
+    seconds = time.time() - t
+    if not ok:
+        out(f'# 5e failed: {e.strip()[-1500:]}')
+        return
+    res, filled, cals = {}, '', {}
+    for line in o.splitlines():
+        p = line.split('|')
+        if len(p) == 6 and p[0] in ('default', 'none'):
+            res[(p[0], p[1], int(p[2]))] = float(p[3]) if p[3] else float('nan')
+            filled = p[4]
+            cals[p[0]] = p[5]
+    out(f'# {len(pts)} rows from 2018-03-14, {filled} missing days filled; options {{"seed": S}} (|| {{"calendar": "none"}})'
+        f' || SF_OPTIONS = {json.dumps(extra)}; calendar of the default: {cals.get("default", "?")}; {seconds:.1f} s')
+    out(f'  {"calendar":<8} {"kind":<5}' + ''.join(f' {"seed " + str(s):>8}' for s in range(1, 6)) + f' {"mean":>8}')
+    means = {}
+    for cname, _ in configs:
+        for k in kinds:
+            got = [res.get((cname, k, s_)) for s_ in range(1, 6)]
+            ok_ = [g for g in got if g is not None and math.isfinite(g)]
+            mean = sum(ok_) / len(ok_) if len(ok_) == 5 else float('nan')
+            means[(cname, k)] = mean
+            out(f'  {cname:<8} {k:<5}' + ''.join(' ' + fmt(g, 8, 4) for g in got) + f' {fmt(mean, 8, 4)}')
+            bench(f'time.cinema_dates.{cname}.{k}.mean_r2', mean, 'r2')
+    for k in kinds:
+        d, n = means[('default', k)], means[('none', k)]
+        met = 'met' if d > n else 'NOT met'
+        out(f'  target ({k}): the calendar default improves mean R^2 over "none": {fmt(d, 6, 4)} vs {fmt(n, 6, 4)}: {met}')
+    bench('time.cinema_dates.wall_seconds', time.time() - t_part, 's')
+# --- covariates: the univariate default against the covariate model ---------------
+
+# (file, name, target column, covariate columns, season, horizon): series
+# whose covariates are trained through seq_fit(kind, ARRAY[target, covariates]).
+COVARIATE_SERIES = [
+    ('uschange_quarterly.csv', 'uschange', 'consumption', ['income', 'production', 'savings', 'unemployment'], 4, 8),
+    ('bjsales_with_lead.csv', 'bjsales', 'sales', ['lead'], 1, 12),
+]
+COV_SEEDS = (1, 2, 3)
+# Issue 12's speed target: a covariate model trains within 1.5x the time of
+# the univariate model of the same size.  Same options for both (refit off
+# and one network, so that both do exactly one training of fixed epochs),
+# on a generated series long enough to time.
+COV_TIME_ROWS = 4000
+COV_TIME_OPTS = {'window': 16, 'hidden': 32, 'epochs': 10, 'refit': False, 'ensemble': 1, 'seed': 1}
+COV_TIME_WIDTHS = (1, 4)
+COV_TIME_RUNS = 3
+
+COV_TIME_SQL = r"""
+CREATE TABLE cov_gen AS
+SELECT i, 100 + 10 * sin(i / 7.0) + (i %% 13) AS y,
+       ARRAY[sin(i / 5.0), cos(i / 11.0), (i %% 3)::float8, (i %% 7)::float8] AS x
+FROM generate_series(1, %(rows)d) AS i;
+-- One seq_train of kind k over rows of the target and w covariates (w = 0:
+-- the float8 form): the statement's wall seconds and the model's own
+-- metrics.train_seconds (the core's training alone).
+CREATE FUNCTION cov_time(k text, w int, opts jsonb, OUT wall float8, OUT core float8, OUT epochs int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+    mid bigint;
+BEGIN
+    IF w = 0 THEN
+        SELECT seq_train(k, y, opts ORDER BY i) INTO mid FROM cov_gen;
+    ELSE
+        SELECT seq_train(k, ARRAY[y] || x[1:w], opts ORDER BY i) INTO mid FROM cov_gen;
+    END IF;
+    wall := extract(epoch FROM clock_timestamp() - t0);
+    SELECT (metrics->>'train_seconds')::float8, (metrics->>'epochs_run')::int INTO core, epochs
+    FROM seq_model WHERE id = mid;
+    DELETE FROM seq_model WHERE id = mid;
+END
+$$;
+"""
+
+
+def r2_score(actual, pred):
+    if pred is None or len(pred) != len(actual) or any(p is None or not math.isfinite(p) for p in pred):
+        return float('nan')
+    mean = sum(actual) / len(actual)
+    sst = sum((a - mean) ** 2 for a in actual)
+    sse = sum((a - p) ** 2 for a, p in zip(actual, pred))
+    return 1 - sse / sst if sst > 0 else float('nan')
+
+
+def mase_of(s, pred):
+    """MASE of predictions of s.test (any length-h list) on the training part's seasonal-naive scale."""
+    if pred is None or len(pred) != s.h or any(p is None or not math.isfinite(p) for p in pred):
+        return float('nan')
+    sc = s.scale()
+    return sum(abs(p - a) for p, a in zip(pred, s.test)) / s.h / sc if sc > 0 else float('nan')
+
+
+def mean_finite(xs):
+    xs = [x for x in xs if x is not None and math.isfinite(x)]
+    return sum(xs) / len(xs) if xs else float('nan')
+
+
+def median(xs):
+    xs = sorted(x for x in xs if x is not None and math.isfinite(x))
+    if not xs:
+        return float('nan')
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def part_covariates(server):
+    """Holdout MASE and R^2 of the univariate default beside the covariate model; training time ratio."""
+    t_part = time.time()
+    out('\n-- 5f. covariates: the univariate default against seq_fit(kind, ARRAY[target, covariates]) '
+        'on the series with covariates of ' + DATA_DIR)
+    extra = json.loads(os.environ.get('SF_OPTIONS') or '{}')
+    kinds = os.environ.get('SF_KINDS', ' '.join(ALL_KINDS)).split()
+    series = []
+    for fname, name, target, covs, m, h in COVARIATE_SERIES:
+        path = os.path.join(DATA_DIR, fname)
+        if not os.path.exists(path):
+            out(f'# {fname} not found: left out')
+            continue
+        header, rows = read_rows(path)
+        ti, ci = header.index(target), [header.index(c) for c in covs]
+        values = [float(r[ti]) for r in rows]
+        s = Series(name, 'quarterly', 'covariates', values)
+        s.freq = 'quarterly' if m == 4 else 'step'
+        s.m, s.h = m, h
+        s.values, s.train, s.test = values, values[:-h], values[-h:]
+        s.covariates = [[float(r[i]) for i in ci] for r in rows]
+        s.cov_names = covs
+        series.append(s)
+    if server.error is not None:
+        out(f'# covariates part skipped: {server.error}')
+        return
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator='\n')
+    buf.write('SET client_min_messages = warning;\n'
+              'CREATE TABLE cov_data(series text, t int, v float8, x float8[]);\n'
+              'CREATE TABLE cov_opts(series text, n_train int, h int, opts jsonb);\n'
+              'COPY cov_data FROM STDIN WITH (FORMAT csv);\n')
+    for s in series:
+        for i, (v, x) in enumerate(zip(s.values, s.covariates)):
+            w.writerow([s.name, i + 1, repr(v), '{' + ','.join(repr(c) for c in x) + '}'])
+    buf.write('\\.\nCOPY cov_opts FROM STDIN WITH (FORMAT csv);\n')
+    for s in series:
+        w.writerow([s.name, len(s.train), s.h, json.dumps({'season': s.m})])
+    buf.write('\\.\n')
+    x = sql_literal(json.dumps(extra))
+    kl = ', '.join(f'({sql_literal(k)})' for k in kinds)
+    sl = ', '.join(f'({d})' for d in COV_SEEDS)
+    # Both models trained on the training part only, the same options (the
+    # default ones, the season, the seed) but the covariate model's features.
+    buf.write(f"""
+CREATE TABLE cov_model AS
+SELECT o.series, k.kind, sd.seed, 'uni' AS form,
+       seq_fit(k.kind, d.v, o.opts || jsonb_build_object('seed', sd.seed) || {x}::jsonb ORDER BY d.t) AS m
+FROM cov_data d JOIN cov_opts o USING (series), (VALUES {kl}) AS k(kind), (VALUES {sl}) AS sd(seed)
+WHERE d.t <= o.n_train GROUP BY o.series, k.kind, sd.seed, o.opts
+UNION ALL
+SELECT o.series, k.kind, sd.seed, 'cov',
+       seq_fit(k.kind, ARRAY[d.v] || d.x, o.opts || jsonb_build_object('seed', sd.seed) || {x}::jsonb ORDER BY d.t)
+FROM cov_data d JOIN cov_opts o USING (series), (VALUES {kl}) AS k(kind), (VALUES {sl}) AS sd(seed)
+WHERE d.t <= o.n_train GROUP BY o.series, k.kind, sd.seed, o.opts;
+-- h steps from the end of the training part; the covariate model is given
+-- the actual covariates of those steps as future.
+COPY (SELECT 'fc', m.series, m.kind, m.seed, m.form, f.step, f.forecast
+      FROM cov_model m JOIN cov_opts o USING (series)
+      CROSS JOIN LATERAL seq_forecast(m.m, o.h, future => CASE WHEN m.form = 'cov' THEN
+          (SELECT array_agg(d.x ORDER BY d.t) FROM cov_data d WHERE d.series = m.series AND d.t > o.n_train) END) f
+      ORDER BY 2, 3, 4, 5, 6) TO STDOUT WITH (FORMAT csv);
+-- One step at a time over the held-out part, each from the actual values before it.
+COPY (SELECT 'p1', m.series, m.kind, m.seed, m.form, p.position, p.predicted
+      FROM cov_model m JOIN cov_opts o USING (series)
+      CROSS JOIN LATERAL seq_predict(m.m, CASE WHEN m.form = 'cov' THEN
+          (SELECT array_agg(ARRAY[d.v] || d.x ORDER BY d.t) FROM cov_data d WHERE d.series = m.series)
+          ELSE (SELECT array_agg(d.v ORDER BY d.t) FROM cov_data d WHERE d.series = m.series) END) p
+      WHERE p.position > o.n_train ORDER BY 2, 3, 4, 5, 6) TO STDOUT WITH (FORMAT csv);
+""")
+    t = time.time()
+    ok, o, e = server.session(buf.getvalue())
+    fit_seconds = time.time() - t
+    if not ok:
+        out(f'# covariates part failed: {e.strip()[-1500:]}')
+        return
+    got = {}
+    for row in csv_lines(o):
+        if len(row) == 7 and row[0] in ('fc', 'p1'):
+            got.setdefault((row[0], row[1], row[2], int(row[3]), row[4]), []).append(float(row[6]))
+    out(f'# default options || {{"season": m, "seed": S}} || SF_OPTIONS = {json.dumps(extra)}, seeds '
+        f'{COV_SEEDS[0]}-{COV_SEEDS[-1]} (figures: their mean); {len(kinds) * len(series) * len(COV_SEEDS) * 2} '
+        f'models trained and scored in {fit_seconds:.1f} s; load average {loadavg()}')
+    out('# the covariates of the forecast period are taken as known: the covariate model is given their '
+        'actual values (future => ...), as a forecast made with exact plans or a perfect covariate forecast would be')
+    out('# h-step: forecasts of the last h values from the end of the training part (recursive); '
+        '1-step: seq_predict over the same h values, each from the actual values before it')
+    out('# MASE: scaled by the in-sample seasonal-naive MAE of the training part; R^2: over the h held-out values')
+    out(f'  {"series":<9} {"covariates":<40} {"n":>4} {"h":>3} {"kind":<5} '
+        f'{"MASE uni":>9} {"MASE cov":>9} {"R2 uni":>8} {"R2 cov":>8} {"1s MASE u":>10} {"1s MASE c":>10} '
+        f'{"1s R2 u":>8} {"1s R2 c":>8}')
+    summary = {}
+    for s in series:
+        sn = mase_of(s, seasonal_naive(s))
+        for k in kinds:
+            fig = {}
+            for form in ('uni', 'cov'):
+                for what in ('fc', 'p1'):
+                    preds = [got.get((what, s.name, k, seed, form)) for seed in COV_SEEDS]
+                    fig[(form, what, 'mase')] = mean_finite([mase_of(s, p) for p in preds])
+                    fig[(form, what, 'r2')] = mean_finite([r2_score(s.test, p) for p in preds])
+                    for mt in ('mase', 'r2'):
+                        step = 'h' if what == 'fc' else '1'
+                        bench(f'covariates.{s.name}.{k}.{form}.{step}step.{mt}', fig[(form, what, mt)], mt)
+            summary[(s.name, k)] = fig
+            out(f'  {s.name:<9} {",".join(s.cov_names):<40} {len(s.values):>4} {s.h:>3} {k:<5} '
+                f'{fmt(fig[("uni", "fc", "mase")], 9)} {fmt(fig[("cov", "fc", "mase")], 9)} '
+                f'{fmt(fig[("uni", "fc", "r2")], 8)} {fmt(fig[("cov", "fc", "r2")], 8)} '
+                f'{fmt(fig[("uni", "p1", "mase")], 10)} {fmt(fig[("cov", "p1", "mase")], 10)} '
+                f'{fmt(fig[("uni", "p1", "r2")], 8)} {fmt(fig[("cov", "p1", "r2")], 8)}')
+        out(f'  {s.name:<9} {"(seasonal naive, lag " + str(s.m) + ")":<40} {"":>4} {"":>3} {"":<5} '
+            f'{fmt(sn, 9)} {fmt(r2_score(s.test, seasonal_naive(s)), 28)}')
+        bench(f'covariates.{s.name}.snaive.hstep.mase', sn, 'mase')
+
+    # The training time of a covariate model against the univariate one of the same size.
+    buf = io.StringIO()
+    buf.write('SET client_min_messages = warning;\n')
+    buf.write(COV_TIME_SQL % {'rows': COV_TIME_ROWS})
+    opts = sql_literal(json.dumps(COV_TIME_OPTS))
+    for run_ in range(COV_TIME_RUNS):
+        for k in kinds:
+            for wd in (0,) + COV_TIME_WIDTHS:
+                buf.write(f"COPY (SELECT 'time', {sql_literal(k)}, {wd}, {run_}, wall, core, epochs "
+                          f"FROM cov_time({sql_literal(k)}, {wd}, {opts}::jsonb)) TO STDOUT WITH (FORMAT csv);\n")
+    load_before = loadavg()
+    ok, o, e = server.session(buf.getvalue())
+    if not ok:
+        out(f'# covariates timing failed: {e.strip()[-1500:]}')
+        return
+    times = {}
+    for row in csv_lines(o):
+        if len(row) == 7 and row[0] == 'time':
+            times.setdefault((row[1], int(row[2])), []).append((float(row[4]), float(row[5]), int(row[6])))
+    out(f'\n  training time, covariate against univariate model of the same size: {COV_TIME_ROWS} generated rows, '
+        f'options {json.dumps(COV_TIME_OPTS)} for both; median of {COV_TIME_RUNS} runs (interleaved); '
+        f'load average {load_before} before, {loadavg()} after')
+    out(f'  {"kind":<5} {"covariates":>10} {"epochs":>6} {"core s":>8} {"stmt s":>8} {"core ratio":>10} {"stmt ratio":>10}  target <= 1.5x')
+    worst = 0.0
+    for k in kinds:
+        base = times.get((k, 0), [])
+        b_core, b_wall = median([t[1] for t in base]), median([t[0] for t in base])
+        for wd in (0,) + COV_TIME_WIDTHS:
+            ts = times.get((k, wd), [])
+            c, wl = median([t[1] for t in ts]), median([t[0] for t in ts])
+            ep = ts[0][2] if ts else 0
+            rc, rw = c / b_core, wl / b_wall
+            verdict = '' if wd == 0 else ('met' if rc <= 1.5 else 'NOT met')
+            if wd:
+                worst = max(worst, rc)
+                bench(f'covariates.time.{k}.x{wd}.ratio', rc, 'x')
+                bench(f'covariates.time.{k}.x{wd}.stmt_ratio', rw, 'x')
+            bench(f'covariates.time.{k}.x{wd}.train_seconds', c, 's')
+            out(f'  {k:<5} {wd:>10} {ep:>6} {fmt(c, 8)} {fmt(wl, 8)} {fmt(rc, 9, 2)}x {fmt(rw, 9, 2)}x  {verdict}')
+    out('  core s: the model\'s metrics.train_seconds (the training loop); stmt s: the whole seq_train statement '
+        '(collection, holdout scoring, storing)')
+    out(f'  target: covariate model trains within 1.5x the univariate one: worst core ratio {worst:.2f}x '
+        + ('met' if worst <= 1.5 else 'NOT met'))
+    bench('covariates.time.worst_ratio', worst, 'x')
+    bench('covariates.wall_seconds', time.time() - t_part, 's')
+    flush_bench()
+
+
 def main(argv):
     parts = argv or ['cinema', 'forecast']
     for p in parts:
-        if p not in ('cinema', 'forecast', 'time'):
-            print(f'accuracy.py: unknown part {p} (cinema, forecast, time)', file=sys.stderr)
+        if p not in ('cinema', 'forecast', 'time', 'covariates'):
+            print(f'accuracy.py: unknown part {p} (cinema, forecast, time, covariates)', file=sys.stderr)
             return 2
     tmp = tempfile.mkdtemp(prefix='sfbench-accuracy-')
     server = Server()
@@ -1054,6 +1364,9 @@ def main(argv):
             part_forecast(server, tmp)
         if 'time' in parts:
             part_time(server, tmp)
+            part_time_cinema(server)
+        if 'covariates' in parts:
+            part_covariates(server)
     finally:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -4,9 +4,11 @@
 # builds build/bench_core.  See bench/README.md for what each figure means.
 #
 #   bench/run.sh [SECTION...]   sections: peak core large torch sql cinema
-#                               forecast isa pgbench ingest scale; "quick"
+#                               forecast time covariates isa pgbench ingest
+#                               scale; "quick"
 #                               stands for the first six, "accuracy" for
-#                               cinema and forecast, "more" for the last four
+#                               cinema, forecast, time and covariates, "more"
+#                               for the last four
 #                               (default: all of them, in that order; only
 #                               the first five with BENCH_QUICK=1)
 #
@@ -58,8 +60,8 @@ for a in "$@"; do
     case $a in
         quick) sections="$sections $QUICK_SECTIONS" ;;
         more) sections="$sections $MORE_SECTIONS" ;;
-        accuracy) sections="$sections cinema forecast time" ;;
-        peak | core | large | torch | sql | cinema | forecast | time | isa | pgbench | ingest | scale) sections="$sections $a" ;;
+        accuracy) sections="$sections cinema forecast time covariates" ;;
+        peak | core | large | torch | sql | cinema | forecast | time | covariates | isa | pgbench | ingest | scale) sections="$sections $a" ;;
         *) echo "bench: unknown section $a" >&2; exit 2 ;;
     esac
 done
@@ -255,6 +257,7 @@ acc_parts=()
 want cinema && acc_parts+=(cinema)
 want forecast && acc_parts+=(forecast)
 want time && acc_parts+=(time)
+want covariates && acc_parts+=(covariates)
 if [ ${#acc_parts[@]} -gt 0 ]; then
     want cinema || section "5c. accuracy: forecasting benchmark (bench/accuracy.py)"
     t=$SECONDS

@@ -404,6 +404,23 @@ TrainRowsAndEncode(RowsState *state, double *train_seconds)
 		}
 	appendStringInfoString(&meta, "]}");
 
+	/*
+	 * With refit (the default), the stored networks are trained again from
+	 * the same seeds on every window, as a univariate model's are
+	 * (train.c): the scores and intervals above judged networks that never
+	 * saw the held-out windows, and the newest rows matter most to a
+	 * forecast.  The covariates' scaling is fitted again on those rows.
+	 */
+	if (o->refit && split.n_test > 0)
+	{
+		sf_train_opts all = o->train;
+
+		all.test_fraction = 0;
+		rc = sf_train_x(&model, &all, series, n, exog, work, &result, &InterruptHooks);
+		if (rc != SF_OK)
+			elog(ERROR, "refitting failed with core error %d", rc);
+	}
+
 	return EncodeModel(&model, series + n - o->arch.window, o->arch.window,
 					   model.prep.season ? (n - o->arch.window) % model.prep.season : 0,
 					   radius, n_radius, meta.data);

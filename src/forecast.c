@@ -211,9 +211,12 @@ CovariateLabel(const SfModel *m, int j)
 static double
 RowValue(const SfModel *m, const char *what, int row, int col, Datum d, bool isnull)
 {
-	double		v;
+	double		v = isnull ? 0 : DatumGetFloat8(d);
 	char	   *which;
 
+	if (!isnull && isfinite(v))
+		return v;
+	/* only now: the feature names are read from the metadata */
 	which = col == 0 ? pstrdup("the target") :
 		psprintf("covariate %d%s", col, CovariateLabel(m, col - 1));
 	if (isnull)
@@ -221,14 +224,12 @@ RowValue(const SfModel *m, const char *what, int row, int col, Datum d, bool isn
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s of %s row %d is NULL", which, what, row + 1),
 				 errhint("Filter out or fill NULL values (for example with coalesce).")));
-	v = DatumGetFloat8(d);
-	if (!isfinite(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s of %s row %d is %s", which, what, row + 1,
-						isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity"),
-				 errhint("Filter out or replace NaN and infinite values.")));
-	return v;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s of %s row %d is %s", which, what, row + 1,
+					isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity"),
+			 errhint("Filter out or replace NaN and infinite values.")));
+	return v;					/* not reached */
 }
 
 /*
