@@ -134,8 +134,12 @@ is "LATIN1: every row passes the check constraint" "$(printf '%s\n' "$out" | sed
 out=$(in_enc LATIN1 "$LAT" "SELECT seq_fit('gru', v, '{\"on_short\": \"a$(printf 'é%.0s' $(seq 70))\"}' ORDER BY i) FROM s;")
 like "LATIN1 database, LATIN1 session: a value of é is quoted as its first 64 characters (one byte each)" "$out" \
     "DETAIL: +The value given was \"a$(printf 'é%.0s' $(seq 63))\"\\."
-out=$(q -d "$LAT" -c "SELECT seq_fit('gru', v, '{\"name\": \"\\u20ac\"}' ORDER BY i) FROM s" 2>&1)
-like "LATIN1: a name LATIN1 cannot hold is refused before training (22P05)" "$out" 'has no equivalent in encoding "LATIN1"'
+# PostgreSQL 15 hands the jsonb its \u escape and seqforecast refuses the
+# name ("... has no equivalent in encoding"); from 16 on jsonb's own input
+# refuses the escape, before any seqforecast code runs.  Both are 22P05.
+out=$(q -v VERBOSITY=verbose -d "$LAT" -c "SELECT seq_fit('gru', v, '{\"name\": \"\\u20ac\"}' ORDER BY i) FROM s" 2>&1)
+like "LATIN1: a name LATIN1 cannot hold is refused before training (22P05)" "$out" \
+    '^ERROR: +22P05: (.*has no equivalent in encoding "LATIN1"|unsupported Unicode escape sequence)'
 
 note "models move between a UTF8 and a LATIN1 database"
 q -d "$UTF" -c "COPY (SELECT seq_fit('gru', v, '{\"name\": \"déjà vu\", $OPTS}' ORDER BY i) FROM s) TO STDOUT" >"$WORK/e_acute.hex" || bail "model with é"
