@@ -457,3 +457,142 @@ RETURNS TABLE("position" int, ts timestamptz, actual float8, predicted float8, l
 AS 'MODULE_PATHNAME', 'seq_anomalies'
 LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.seq_anomalies(bytea, float8[], timestamptz[], float8) IS 'the values of a series outside the one-step prediction interval at this coverage, with how far outside in interval widths, a serialized model';
+
+-- Time-aware rows with covariates (issue 12): seq_train and seq_fit over
+-- (ts, value float8[]): the target then its covariates, sorted by ts, with
+-- the duplicates, gaps and calendar rules of the time-aware forms (README,
+-- "Covariates"); seq_forecast(model, h, future => ...) returns ts.
+CREATE FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, date, float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, date, float8[]) IS 'transition function of seq_train with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, date, float8[], jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, date, float8[], jsonb) IS 'transition function of seq_train with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, timestamp, float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, timestamp, float8[]) IS 'transition function of seq_train with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, timestamp, float8[], jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, timestamp, float8[], jsonb) IS 'transition function of seq_train with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, timestamptz, float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, timestamptz, float8[]) IS 'transition function of seq_train with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, timestamptz, float8[], jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_train_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_train_ts_rows_accum(internal, text, timestamptz, float8[], jsonb) IS 'transition function of seq_train with timestamps over rows of the target and covariates';
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts date, value float8[]) (
+    SFUNC = @extschema@.seq_train_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_train(text, date, float8[]) IS 'train a model on rows with timestamps of the target then its covariates (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts date, value float8[], options jsonb) (
+    SFUNC = @extschema@.seq_train_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_train(text, date, float8[], jsonb) IS 'train a model on rows with timestamps of the target then its covariates with options (features names them) (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts timestamp, value float8[]) (
+    SFUNC = @extschema@.seq_train_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_train(text, timestamp, float8[]) IS 'train a model on rows with timestamps of the target then its covariates (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts timestamp, value float8[], options jsonb) (
+    SFUNC = @extschema@.seq_train_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_train(text, timestamp, float8[], jsonb) IS 'train a model on rows with timestamps of the target then its covariates with options (features names them) (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts timestamptz, value float8[]) (
+    SFUNC = @extschema@.seq_train_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_train(text, timestamptz, float8[]) IS 'train a model on rows with timestamps of the target then its covariates (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+CREATE AGGREGATE @extschema@.seq_train(kind text, ts timestamptz, value float8[], options jsonb) (
+    SFUNC = @extschema@.seq_train_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_train_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_train(text, timestamptz, float8[], jsonb) IS 'train a model on rows with timestamps of the target then its covariates with options (features names them) (sorted by ts, frequency detected or given), store it in seq_model, return its id';
+CREATE FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, date, float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, date, float8[]) IS 'transition function of seq_fit with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, date, float8[], jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, date, float8[], jsonb) IS 'transition function of seq_fit with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, timestamp, float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, timestamp, float8[]) IS 'transition function of seq_fit with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, timestamp, float8[], jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, timestamp, float8[], jsonb) IS 'transition function of seq_fit with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, timestamptz, float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, timestamptz, float8[]) IS 'transition function of seq_fit with timestamps over rows of the target and covariates';
+CREATE FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, timestamptz, float8[], jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'seq_fit_ts_rows_accum'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.seq_fit_ts_rows_accum(internal, text, timestamptz, float8[], jsonb) IS 'transition function of seq_fit with timestamps over rows of the target and covariates';
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts date, value float8[]) (
+    SFUNC = @extschema@.seq_fit_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, date, float8[]) IS 'train a model on rows with timestamps of the target then its covariates (sorted by ts, frequency detected or given), return it serialized, storing nothing';
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts date, value float8[], options jsonb) (
+    SFUNC = @extschema@.seq_fit_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, date, float8[], jsonb) IS 'train a model on rows with timestamps of the target then its covariates with options (features names them) (sorted by ts, frequency detected or given), return it serialized, storing nothing';
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts timestamp, value float8[]) (
+    SFUNC = @extschema@.seq_fit_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, timestamp, float8[]) IS 'train a model on rows with timestamps of the target then its covariates (sorted by ts, frequency detected or given), return it serialized, storing nothing';
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts timestamp, value float8[], options jsonb) (
+    SFUNC = @extschema@.seq_fit_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, timestamp, float8[], jsonb) IS 'train a model on rows with timestamps of the target then its covariates with options (features names them) (sorted by ts, frequency detected or given), return it serialized, storing nothing';
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts timestamptz, value float8[]) (
+    SFUNC = @extschema@.seq_fit_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, timestamptz, float8[]) IS 'train a model on rows with timestamps of the target then its covariates (sorted by ts, frequency detected or given), return it serialized, storing nothing';
+CREATE AGGREGATE @extschema@.seq_fit(kind text, ts timestamptz, value float8[], options jsonb) (
+    SFUNC = @extschema@.seq_fit_ts_rows_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@.seq_fit_ts_final
+);
+COMMENT ON AGGREGATE @extschema@.seq_fit(text, timestamptz, float8[], jsonb) IS 'train a model on rows with timestamps of the target then its covariates with options (features names them) (sorted by ts, frequency detected or given), return it serialized, storing nothing';
+-- Volatile like the value-only forms (see seqforecast--1.0.sql).
+UPDATE pg_catalog.pg_proc SET provolatile = 'v'
+WHERE oid IN ('@extschema@.seq_train(text, date, float8[])'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, date, float8[], jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, timestamp, float8[])'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, timestamp, float8[], jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, timestamptz, float8[])'::pg_catalog.regprocedure,
+              '@extschema@.seq_train(text, timestamptz, float8[], jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, date, float8[])'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, date, float8[], jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, timestamp, float8[])'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, timestamp, float8[], jsonb)'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, timestamptz, float8[])'::pg_catalog.regprocedure,
+              '@extschema@.seq_fit(text, timestamptz, float8[], jsonb)'::pg_catalog.regprocedure);

@@ -1,6 +1,9 @@
 -- Server-side sweep of the interchange import (src/interchange.c): states
 -- exported from real models (a min-max RNN, a window-normalized GRU
--- ensemble, a log-normalized seasonal LSTM) with one to three random
+-- ensemble, a log-normalized seasonal LSTM, a date GRU with the day_of_week
+-- calendar, whose state has "time", "calendar" and "inputs", an hourly
+-- timestamptz LSTM, and an RNN of two covariates, whose state has
+-- "features") with one to three random
 -- mutations each: a value anywhere replaced by another JSON type or by a
 -- number out of range (1e39, 1e400, -0, fractions, huge integers), a key or
 -- element deleted, an unknown key added, a number scaled, an array cut short
@@ -47,6 +50,20 @@ FROM is_data d,
              (3, 'lstm', '{"hidden": 2, "window": 8, "layers": 2, "head": [2], "epochs": 1, "ensemble": 1,
                            "normalize": "log", "season": 4, "deseasonalize": true}')) AS c(n, k, o)
 GROUP BY c.n;
+INSERT INTO is_states
+SELECT 4, seq_model_export(seq_fit('gru', date '2024-01-01' + i, v,
+                                   '{"hidden": 2, "window": 6, "head": [], "epochs": 1, "ensemble": 1, "calendar": ["day_of_week"]}'))
+FROM is_data;
+INSERT INTO is_states
+SELECT 5, seq_model_export(seq_fit('lstm', timestamptz '2024-03-30 00:00+00' + make_interval(hours => i), v,
+                                   '{"hidden": 2, "window": 5, "head": [2], "epochs": 1, "ensemble": 2, "gaps": "keep",
+                                     "calendar": ["hour_of_day", "weekend"]}'))
+FROM is_data;
+INSERT INTO is_states
+SELECT 6, seq_model_export(seq_fit('rnn', ARRAY[v, i % 3, sqrt(i)],
+                                   '{"hidden": 2, "window": 4, "head": [2], "epochs": 1, "ensemble": 1,
+                                     "features": ["a", "b"]}' ORDER BY i))
+FROM is_data;
 
 CREATE FUNCTION pg_temp.rand_int(lo int, hi int) RETURNS int
 LANGUAGE sql AS $$ SELECT lo + floor(random() * (hi - lo + 1))::int $$;
@@ -83,10 +100,15 @@ DECLARE
     values_ text[] := ARRAY['null', 'true', 'false', '0', '-0', '1', '-1', '2.5', '4097', '1e9', '1e39', '-1e39',
                             '3.4028235e38', '3.4028236e38', '1e400', '-1e400', '1e-400', '1e-50', '"x"', '"é€"',
                             '""', '"GRU"', '"window"', '[]', '{}', '[1, "a"]', '[null]', '[[1]]', '{"a": []}',
-                            '[16, 8]', '{"min": 0, "max": 1}', '{"shape": [1], "data": [0]}'];
+                            '[16, 8]', '{"min": 0, "max": 1}', '{"shape": [1], "data": [0]}',
+                            '"date"', '"timestamptz"', '"keep"', '"day_of_week"', '["hour_of_day"]', '["weekend", "x"]',
+                            '{"days": 1}', '{"months": 1, "microseconds": 1}', '86400000000', '9223372036854775807',
+                            '-211813488000000001', '[{"name": "a"}]', '[{"name": "a", "scale": 0}]', '64', '65'];
     keys_ text[] := ARRAY['kind', 'window', 'hidden', 'layers', 'head', 'format', 'scaler', 'tensors', 'members',
                           'normalize', 'out.bias', 'rnn.weight_ih_l0', 'shape', 'data', 'min', 'max', 'level',
-                          'scale', 'season', 'seasonal_indices', 'zzz', 'é'];
+                          'scale', 'season', 'seasonal_indices', 'zzz', 'é', 'inputs', 'features', 'calendar',
+                          'time', 'frequency', 'last', 'gaps', 'month_end', 'months', 'days', 'microseconds',
+                          'name', 'shift'];
 BEGIN
     CASE k
     WHEN 0 THEN                                 -- a value anywhere replaced
@@ -110,13 +132,25 @@ BEGIN
             RETURN s #- (p || '-1'::text);
         END IF;
         RETURN jsonb_set(s, p, (s #> p) || pg_temp.pick(ARRAY['0', '1', 'null', '"a"', '[]'])::jsonb);
-    WHEN 5 THEN                                 -- an architecture field changed
-        RETURN jsonb_set(s, ARRAY[pg_temp.pick(ARRAY['kind', 'window', 'hidden', 'layers', 'head', 'format'])],
+    WHEN 5 THEN                                 -- an architecture or time field changed
+        IF s ? 'time' AND random() < 0.4 THEN
+            RETURN jsonb_set(s, pg_temp.pick(ARRAY['{time,kind}', '{time,gaps}', '{time,last}', '{time,month_end}',
+                                                   '{time,frequency}', '{time,frequency,days}',
+                                                   '{time,frequency,months}', '{time,frequency,microseconds}'])::text[],
+                             pg_temp.pick(ARRAY['"date"', '"timestamp"', '"timestamptz"', '"none"', '"week"',
+                                                '"fill"', '"error"', '"skip"', 'true', 'false', '0', '-1', '1', '12',
+                                                '1201', '36526', '3600000000', '86400000000', '1.5',
+                                                '9223372036854775807', '-211813488000000001', '{}', '{"days": 7}'])::jsonb);
+        END IF;
+        RETURN jsonb_set(s, ARRAY[pg_temp.pick(ARRAY['kind', 'window', 'hidden', 'layers', 'head', 'format',
+                                                     'inputs', 'calendar', 'features'])],
                          pg_temp.pick(ARRAY['"rnn"', '"lstm"', '"gru"', '"LSTM"', '1', '2', '3', '4', '8', '9',
-                                            '[]', '[2]', '[2, 2]', '[1024]', '0', '2'])::jsonb);
+                                            '[]', '[2]', '[2, 2]', '[1024]', '0', '2', '["day_of_week"]',
+                                            '["weekend"]', '[{"name": "a"}, {"name": "b"}]'])::jsonb);
     WHEN 6 THEN                                 -- a subtree of another model
         v := (SELECT t.s FROM pg_temp.is_states t ORDER BY random() LIMIT 1);
-        p := ARRAY[pg_temp.pick(ARRAY['tensors', 'members', 'normalize', 'scaler', 'head', 'window'])];
+        p := ARRAY[pg_temp.pick(ARRAY['tensors', 'members', 'normalize', 'scaler', 'head', 'window',
+                                      'time', 'calendar', 'features', 'inputs'])];
         IF v ? p[1] THEN
             RETURN jsonb_set(s, p, v -> p[1]);
         END IF;
@@ -161,7 +195,7 @@ DECLARE
     again bigint;
 BEGIN
     FOR i IN 1 .. n LOOP
-        s := (SELECT t.s FROM pg_temp.is_states t WHERE t.n = 1 + i % 3);
+        s := (SELECT t.s FROM pg_temp.is_states t WHERE t.n = 1 + (i / 8) % 6);
         FOR m IN 1 .. pg_temp.rand_int(1, 3) LOOP
             s := pg_temp.mutate_or_keep(s, CASE WHEN m = 1 THEN i % 8 ELSE pg_temp.rand_int(0, 6) END);
         END LOOP;
@@ -174,7 +208,8 @@ BEGIN
                 INSERT INTO pg_temp.is_outcome VALUES (i, i % 8, 'reimport', 'differs', 'other bytes');
             END IF;
             PERFORM pg_temp.try(i, 'forecast',
-                                'SELECT count(*) FROM seq_forecast(($1 #>> ''{}'')::bigint, 3, (SELECT a FROM pg_temp.is_series))',
+                                'SELECT count(*) FROM seq_forecast(($1 #>> ''{}'')::bigint, 3, (SELECT a FROM pg_temp.is_series),
+                                                                   timestamptz ''2024-03-01 00:00+00'')',
                                 to_jsonb(first_id));
         END IF;
     END LOOP;

@@ -1408,7 +1408,8 @@ seq_model_import(PG_FUNCTION_ARGS)
 	a = &model.arch;
 	initStringInfo(&meta);
 	appendStringInfo(&meta, "{\"format\": %d, \"options\": {\"name\": ",
-					 SF_FORMAT_VERSION);
+					 model.n_exog > 0 || x.time.kind != SF_TIME_NONE ?
+					 SF_FORMAT_NEWEST : SF_FORMAT_VERSION);
 	escape_json(&meta, name);
 	appendStringInfo(&meta, ", \"kind\": \"%s\", \"window\": %d, \"hidden\": %d, "
 					 "\"layers\": %d, \"head\": [",

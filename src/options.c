@@ -141,8 +141,10 @@ ReadHead(SfOptions *opts, JsonbIterator **it, JsonbValue *first)
  * figures are in README.md, "Accuracy"): window-relative normalization,
  * seasonal indices where the training part shows seasonality, a window of
  * two seasons, an ensemble of three, a smaller learning rate and fewer
- * epochs than the tutorial (on short series more training overfits), and a
- * refit on every window.  The tutorial preset overrides them.
+ * epochs than the tutorial (on short series more training overfits), the
+ * Huber loss (squared within one typical step, linear beyond: an outlying
+ * window pulls the fit less), and a refit on every window.  The tutorial
+ * preset overrides them.
  */
 static void
 SetDefaults(SfOptions *opts, int kind)
@@ -166,6 +168,7 @@ SetDefaults(SfOptions *opts, int kind)
 	opts->train.epochs = 50;
 	opts->train.min_epochs = 20;
 	opts->train.smooth = 0.3;
+	opts->train.loss = SF_LOSS_HUBER;
 	opts->refit = true;
 }
 

@@ -147,7 +147,8 @@ extern bool TransitionStarts(FunctionCallInfo fcinfo, bool stores,
 extern void AppendScore(StringInfo s, const char *key, double v);
 extern bytea *TrainTimedSeries(SfOptions *opts, double *series, int64 n,
 							   const char *time_options, const char *time_metrics,
-							   const char *time_meta, const SfTime *time,
+							   const char *time_meta, const char *extra_meta,
+							   const SfTime *time, int n_covariates,
 							   const double *exog, double *seconds);
 
 /* store.c */

@@ -5,10 +5,17 @@
  *	  ts of type date, timestamp or timestamptz, and the time axis of a model
  *	  for the forecasting functions.
  *
- *	  The transition function collects (ts, value) pairs, 16 bytes a row, in
- *	  arrival order.  The final function sorts them by ts, merges duplicates,
- *	  finds the frequency, puts every row on its step and fills or keeps the
- *	  gaps, then trains on the resulting series like the value-only forms.
+ *	  The forms seq_train(kind, ts, value float8[] [, options]) and seq_fit
+ *	  take rows of the target and its covariates (issue 12): the covariates
+ *	  follow the same duplicates and gaps rules, and the network's inputs are
+ *	  the target, the covariates (scaled), then the calendar inputs.
+ *
+ *	  The transition function collects the rows compactly in arrival order
+ *	  (4 bytes a (ts, value) row in time order while the values are exact in
+ *	  float4, 8 shuffled; see "The collection" below).  The final function sorts them by ts, merges
+ *	  duplicates, finds the frequency, puts every row on its step and fills
+ *	  or keeps the gaps, then trains on the resulting series like the
+ *	  value-only forms.
  *
  *	  Steps of a day and longer are calendar steps: they are counted on the
  *	  civil (wall-clock) time of the session's TimeZone, so a daily series
@@ -29,6 +36,7 @@
 #include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -44,12 +52,25 @@
 /* The longest default window a frequency's season gives. */
 #define MAX_TIME_WINDOW 96
 
-/* One collected row: ts as given (microseconds), value or NaN for NULL. */
-typedef struct TimeRow
-{
-	int64		ts;
-	double		v;
-} TimeRow;
+/*
+ * The collection.  Rows arrive in any order and are kept compact, in blocks
+ * of TIME_BLOCK_ROWS rows (a growing series is never copied, and at most one
+ * block is partly empty):
+ *  - ts as a 32-bit count of `unit` (a day for date, a second otherwise)
+ *    after the first row's ts, while every row is a whole number of units
+ *    from it within 32 bits; the first row that is not turns every ts into
+ *    the full 64-bit microseconds;
+ *  - the values as float4 offsets from the first row's values while every
+ *    value is one exactly (the univariate aggregate's rule, train.c); the
+ *    first value that is not turns every value into float8.
+ * Before both, while the rows arrive at a constant step (ts0 + i * step:
+ * a table in time order), no ts is kept at all.
+ * Each switch converts the rows so far exactly, so the series the final
+ * function builds is the same whatever the representation and the order
+ * of arrival (a NULL value is kept as NaN in either).  A row costs 4 or 8
+ * bytes a value plus 0 (in order), 4 or 8 bytes of ts.
+ */
+#define TIME_BLOCK_ROWS 65536
 
 /* The aggregate's state. */
 typedef struct TimeState
@@ -59,10 +80,27 @@ typedef struct TimeState
 	bool		freq_given;
 	bool		season_given;
 	int			duplicates;		/* DUP_* */
-	TimeRow    *rows;
+	bool		rows_form;		/* value is float8[]: target and covariates */
+	int			n_features;		/* names given with option features, or 0 */
+	char	  **features;
+	int			width;			/* values a row (1 for the float8 form; 0
+								 * before the first row of the float8[] form) */
 	int64		n;
-	int64		cap;
+	int64		ts0;			/* the first row's ts */
+	int64		unit;			/* microseconds a compact ts counts */
+	bool		implicit_ts;	/* row i's ts is ts0 + i * step: none kept */
+	int64		step;
+	bool		wide_ts;		/* ts kept as int64 microseconds */
+	bool		wide_v;			/* values kept as float8 */
+	double		v0[SF_MAX_INPUTS];	/* the first row's values (0 for NULL) */
+	void	  **ts_blocks;
+	void	  **v_blocks;
+	int64		n_blocks;
+	int64		max_blocks;
 	int64	   *steps;			/* axis time of each series value */
+	int			n_covariates;	/* covariates of the float8[] form */
+	double	   *covariates;		/* the final's covariate rows (n x k) */
+	int64		n_filled_covariates;
 } TimeState;
 
 enum
@@ -392,26 +430,346 @@ ReadTimeOptions(TimeState *st, const char *kind, Jsonb *json)
 
 /* ------------------------------------------------------------ accumulation */
 
+static size_t
+TsBytes(const TimeState *st)
+{
+	if (st->implicit_ts)
+		return 0;
+	return st->wide_ts ? sizeof(int64) : sizeof(int32);
+}
+
+static size_t
+ValueBytes(const TimeState *st)
+{
+	return st->wide_v ? sizeof(double) : sizeof(float);
+}
+
+/* The ts of collected row i, in microseconds. */
+static inline int64
+RowTs(const TimeState *st, int64 i)
+{
+	const void *b;
+	int64		k = i % TIME_BLOCK_ROWS;
+
+	if (st->implicit_ts)
+		return st->ts0 + i * st->step;
+	b = st->ts_blocks[i / TIME_BLOCK_ROWS];
+	if (st->wide_ts)
+		return ((const int64 *) b)[k];
+	return st->ts0 + (int64) ((const int32 *) b)[k] * st->unit;
+}
+
+/* Value j of collected row i (NaN for NULL). */
+static inline double
+RowValue(const TimeState *st, int64 i, int j)
+{
+	const void *b = st->v_blocks[i / TIME_BLOCK_ROWS];
+	size_t		k = (size_t) (i % TIME_BLOCK_ROWS) * st->width + j;
+
+	if (st->wide_v)
+		return ((const double *) b)[k];
+	return st->v0[j] + (double) ((const float *) b)[k];
+}
+
+/* Rows in block b. */
+static int64
+BlockRows(const TimeState *st, int64 b)
+{
+	return Min(TIME_BLOCK_ROWS, st->n - b * TIME_BLOCK_ROWS);
+}
+
+/* Every ts so far as int64 microseconds, block by block. */
+static void
+WidenTs(TimeState *st, MemoryContext aggctx)
+{
+	CheckMemoryRequest((sizeof(int64) + ValueBytes(st) * st->width) *
+					   st->n_blocks * TIME_BLOCK_ROWS, "collecting this series", NULL);
+	for (int64 b = 0; b < st->n_blocks; b++)
+	{
+		int64	   *wide = MemoryContextAllocHuge(aggctx, sizeof(int64) * TIME_BLOCK_ROWS);
+		const int32 *narrow = st->ts_blocks[b];
+
+		for (int64 k = 0; k < BlockRows(st, b); k++)
+			wide[k] = st->ts0 + (int64) narrow[k] * st->unit;
+		pfree(st->ts_blocks[b]);
+		st->ts_blocks[b] = wide;
+	}
+	st->wide_ts = true;
+}
+
+/* Every value so far as float8, block by block. */
+static void
+WidenValues(TimeState *st, MemoryContext aggctx)
+{
+	CheckMemoryRequest((TsBytes(st) + sizeof(double) * st->width) *
+					   st->n_blocks * TIME_BLOCK_ROWS, "collecting this series", NULL);
+	for (int64 b = 0; b < st->n_blocks; b++)
+	{
+		double	   *wide = MemoryContextAllocHuge(aggctx, sizeof(double) * st->width * TIME_BLOCK_ROWS);
+		const float *narrow = st->v_blocks[b];
+
+		for (int64 k = 0; k < BlockRows(st, b); k++)
+			for (int j = 0; j < st->width; j++)
+				wide[k * st->width + j] = st->v0[j] + (double) narrow[k * st->width + j];
+		pfree(st->v_blocks[b]);
+		st->v_blocks[b] = wide;
+	}
+	st->wide_v = true;
+}
+
+/* Keep the ts of row i (its block allocated): compact, or widen them all. */
+static void
+StoreTs(TimeState *st, int64 i, int64 ts, MemoryContext aggctx)
+{
+	int64		k = i % TIME_BLOCK_ROWS;
+	int64		off;
+
+	if (!st->wide_ts)
+	{
+		if (pg_sub_s64_overflow(ts, st->ts0, &off) || off % st->unit != 0 ||
+			off / st->unit < PG_INT32_MIN || off / st->unit > PG_INT32_MAX)
+			WidenTs(st, aggctx);
+		else
+			((int32 *) st->ts_blocks[i / TIME_BLOCK_ROWS])[k] = (int32) (off / st->unit);
+	}
+	if (st->wide_ts)
+		((int64 *) st->ts_blocks[i / TIME_BLOCK_ROWS])[k] = ts;
+}
+
+/*
+ * The first row off the constant step of the rows before it: keep the ts
+ * of every row so far (ts0 + i * step, exactly), compact while they fit.
+ */
+static void
+MaterializeTs(TimeState *st, MemoryContext aggctx)
+{
+	st->implicit_ts = false;
+	CheckMemoryRequest((TsBytes(st) + ValueBytes(st) * st->width) *
+					   st->n_blocks * TIME_BLOCK_ROWS, "collecting this series", NULL);
+	for (int64 b = 0; b < st->n_blocks; b++)
+		st->ts_blocks[b] = MemoryContextAllocHuge(aggctx, TsBytes(st) * TIME_BLOCK_ROWS);
+	for (int64 i = 0; i < st->n; i++)
+		StoreTs(st, i, st->ts0 + i * st->step, aggctx);
+}
+
+/* Append one row: ts in microseconds, width values (NaN for NULL). */
+static void
+AppendTimeRow(TimeState *st, int64 ts, const double *v, MemoryContext aggctx)
+{
+	int64		k = st->n % TIME_BLOCK_ROWS;
+	int64		expect;
+
+	if (st->n == 0)
+	{
+		st->ts0 = ts;
+		st->implicit_ts = true;
+		st->unit = st->time.kind == SF_TIME_DATE ? USECS_PER_DAY : USECS_PER_SEC;
+		for (int j = 0; j < st->width; j++)
+			st->v0[j] = isnan(v[j]) ? 0 : v[j];
+	}
+	if (k == 0)
+	{
+		if (st->n >= SF_MAX_SERIES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("series has more than %d rows", SF_MAX_SERIES)));
+		if (st->n_blocks == st->max_blocks)
+		{
+			st->max_blocks = st->max_blocks ? st->max_blocks * 2 : 64;
+			st->ts_blocks = st->ts_blocks
+				? repalloc(st->ts_blocks, sizeof(void *) * st->max_blocks)
+				: MemoryContextAlloc(aggctx, sizeof(void *) * st->max_blocks);
+			st->v_blocks = st->v_blocks
+				? repalloc(st->v_blocks, sizeof(void *) * st->max_blocks)
+				: MemoryContextAlloc(aggctx, sizeof(void *) * st->max_blocks);
+		}
+		CheckMemoryRequest((TsBytes(st) + ValueBytes(st) * st->width) *
+						   (st->n_blocks + 1) * TIME_BLOCK_ROWS,
+						   "collecting this series", NULL);
+		st->ts_blocks[st->n_blocks] = st->implicit_ts ? NULL :
+			MemoryContextAllocHuge(aggctx, TsBytes(st) * TIME_BLOCK_ROWS);
+		st->v_blocks[st->n_blocks] = MemoryContextAllocHuge(aggctx, ValueBytes(st) * st->width * TIME_BLOCK_ROWS);
+		st->n_blocks++;
+	}
+
+	/* rows arriving in time order at a constant step cost no ts at all */
+	if (st->implicit_ts && st->n == 1)
+	{
+		if (pg_sub_s64_overflow(ts, st->ts0, &expect))
+			MaterializeTs(st, aggctx);
+		else
+			st->step = expect;
+	}
+	else if (st->implicit_ts && st->n > 1 &&
+			 (pg_mul_s64_overflow(st->n, st->step, &expect) ||
+			  pg_add_s64_overflow(st->ts0, expect, &expect) || ts != expect))
+		MaterializeTs(st, aggctx);
+	if (!st->implicit_ts)
+		StoreTs(st, st->n, ts, aggctx);
+
+	if (!st->wide_v)
+	{
+		float	   *at = (float *) st->v_blocks[st->n / TIME_BLOCK_ROWS] + k * st->width;
+		int			j;
+
+		for (j = 0; j < st->width; j++)
+		{
+			float		d = (float) (v[j] - st->v0[j]);
+
+			if (isnan(v[j]))
+				at[j] = NAN;
+			else if (isfinite(d) && st->v0[j] + (double) d == v[j])
+				at[j] = d;
+			else
+				break;
+		}
+		if (j < st->width)
+			WidenValues(st, aggctx);
+	}
+	if (st->wide_v)
+		memcpy((double *) st->v_blocks[st->n / TIME_BLOCK_ROWS] + k * st->width, v,
+			   sizeof(double) * st->width);
+	st->n++;
+}
+
+/*
+ * Option features (the float8[] form): an array of text naming the
+ * covariates, taken out of the options before the others are read.
+ */
+static Jsonb *
+TakeTimeFeatures(Jsonb *options, TimeState *st)
+{
+	JsonbValue	v;
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	e;
+	int			n = 0;
+
+	if (options == NULL || !JB_ROOT_IS_OBJECT(options) ||
+		!getKeyJsonValueFromContainer(&options->root, "features", 8, &v))
+		return options;
+	if (!st->rows_form)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option features is for rows of the target and its covariates"),
+				 errhint("Pass the value as a float8[] of the target then its covariates.")));
+	if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option features must be an array of text"),
+				 errhint("Name the covariates in row order, for example {\"features\": [\"price\", \"promo\"]}.")));
+	st->features = palloc(sizeof(char *) * Max(JsonContainerSize(v.val.binary.data), 1));
+	it = JsonbIteratorInit(v.val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		if (e.type != jbvString || e.val.string.len == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option features must be an array of non-empty text, but element %d is not",
+							n + 1)));
+		CheckOptionText("features", e.val.string.val, e.val.string.len);
+		st->features[n++] = pnstrdup(e.val.string.val, e.val.string.len);
+	}
+	st->n_features = n;
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(options),
+											  CStringGetTextDatum("features")));
+}
+
+/* The name of covariate j (1-based) for messages: " (price)" or "". */
+static const char *
+CovariateLabel(const TimeState *st, int j)
+{
+	if (st->n_features >= j && j >= 1)
+		return psprintf(" (%s)", st->features[j - 1]);
+	return "";
+}
+
+/*
+ * The values of a float8[] row (target, covariates) into v, NaN for NULL;
+ * checks the width against the first row's and refuses non-finite values.
+ */
+static void
+RowValues(TimeState *st, ArrayType *row, double *v, int64 r)
+{
+	int			width;
+	const double *values;
+	bits8	   *nulls;
+
+	if (ARR_NDIM(row) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("row %lld must be a one-dimensional array of the target and its covariates",
+						(long long) r),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(row))));
+	width = ArrayGetNItems(ARR_NDIM(row), ARR_DIMS(row));
+	if (st->width == 0)
+	{
+		if (width < 2 || width > SF_MAX_INPUTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("row 1 has %d values, but a row needs the target and 1 to %d covariates",
+							width, SF_MAX_EXOG),
+					 errhint("A series without covariates uses the float8 form of seq_train.")));
+		if (st->n_features > 0 && st->n_features != width - 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option features names %d covariates, but the rows hold %d",
+							st->n_features, width - 1)));
+		st->width = width;
+	}
+	else if (width != st->width)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("row %lld has %d values, but row 1 has %d", (long long) r,
+						width, st->width),
+				 errdetail("Every row holds the target and the same %d covariates.",
+						   st->width - 1)));
+	values = (const double *) ARR_DATA_PTR(row);
+	nulls = ARR_NULLBITMAP(row);
+	for (int j = 0, at = 0; j < width; j++)
+	{
+		if (nulls && !(nulls[j / 8] & (1 << (j % 8))))
+		{
+			v[j] = NAN;
+			continue;
+		}
+		v[j] = values[at++];
+		if (!isfinite(v[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 j == 0 ? errmsg("the target of row %lld is %s", (long long) r,
+									 isnan(v[j]) ? "NaN" : v[j] > 0 ? "Infinity" : "-Infinity")
+					 : errmsg("covariate %d%s of row %lld is %s", j, CovariateLabel(st, j), (long long) r,
+							  isnan(v[j]) ? "NaN" : v[j] > 0 ? "Infinity" : "-Infinity"),
+					 errhint("Filter out or replace NaN and infinite values before training; NULL values count as missing.")));
+	}
+}
+
 static TimeState *
-TimeAccumulate(FunctionCallInfo fcinfo, bool stores)
+TimeAccumulate(FunctionCallInfo fcinfo, bool stores, bool rows_form)
 {
 	MemoryContext aggctx;
 	TimeState  *st;
 	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 2);
 	int64		ts;
+	double		v[SF_MAX_INPUTS];
 
 	if (TransitionStarts(fcinfo, stores, &aggctx))
 	{
 		MemoryContext old;
+		Jsonb	   *options;
 
 		old = MemoryContextSwitchTo(aggctx);
 		st = palloc0(sizeof(TimeState));
+		st->rows_form = rows_form;
+		st->width = rows_form ? 0 : 1;
 		st->time.kind = type == DATEOID ? SF_TIME_DATE :
 			type == TIMESTAMPOID ? SF_TIME_TIMESTAMP : SF_TIME_TIMESTAMPTZ;
-		ReadTimeOptions(st, text_to_cstring(PG_GETARG_TEXT_PP(1)),
-						PG_NARGS() > 4 && !PG_ARGISNULL(4) ? PG_GETARG_JSONB_P(4) : NULL);
-		st->cap = 1024;
-		st->rows = palloc(sizeof(TimeRow) * st->cap);
+		options = PG_NARGS() > 4 && !PG_ARGISNULL(4) ? PG_GETARG_JSONB_P(4) : NULL;
+		options = TakeTimeFeatures(options, st);
+		ReadTimeOptions(st, text_to_cstring(PG_GETARG_TEXT_PP(1)), options);
 		MemoryContextSwitchTo(old);
 		if (stores && CitusTaskFromElsewhere())
 			RefuseInCitusTask(CITUS_TRAIN, st->opts.name, 0);
@@ -446,22 +804,30 @@ TimeAccumulate(FunctionCallInfo fcinfo, bool stores)
 							TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
 					 errhint("Every row needs a finite timestamp.")));
 	}
-	if (!PG_ARGISNULL(3))
-		CheckSeriesValue("series", PG_GETARG_FLOAT8(3), st->n + 1);
-
-	if (st->n == st->cap)
+	if (!rows_form)
 	{
-		if (st->cap >= SF_MAX_SERIES)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("series has more than %d values", SF_MAX_SERIES)));
-		CheckMemoryRequest(sizeof(TimeRow) * st->cap * 2, "collecting this series", NULL);
-		st->cap *= 2;
-		st->rows = repalloc_huge(st->rows, sizeof(TimeRow) * st->cap);
+		v[0] = NAN;
+		if (!PG_ARGISNULL(3))
+		{
+			CheckSeriesValue("series", PG_GETARG_FLOAT8(3), st->n + 1);
+			v[0] = PG_GETARG_FLOAT8(3);
+		}
 	}
-	st->rows[st->n].ts = ts;
-	st->rows[st->n].v = PG_ARGISNULL(3) ? NAN : PG_GETARG_FLOAT8(3);
-	st->n++;
+	else if (PG_ARGISNULL(3))
+	{
+		/* a NULL row is a row of NULL values: missing under the gaps rule */
+		if (st->width == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("row 1 is NULL"),
+					 errhint("The first row must give the target and its covariates, so that the width of a row is known.")));
+		for (int j = 0; j < st->width; j++)
+			v[j] = NAN;
+	}
+	else
+		RowValues(st, PG_GETARG_ARRAYTYPE_P(3), v, st->n + 1);
+
+	AppendTimeRow(st, ts, v, aggctx);
 	return st;
 }
 
@@ -471,7 +837,7 @@ PG_FUNCTION_INFO_V1(seq_train_ts_accum);
 Datum
 seq_train_ts_accum(PG_FUNCTION_ARGS)
 {
-	return PointerGetDatum(TimeAccumulate(fcinfo, true));
+	return PointerGetDatum(TimeAccumulate(fcinfo, true, false));
 }
 
 PG_FUNCTION_INFO_V1(seq_fit_ts_accum);
@@ -480,79 +846,116 @@ PG_FUNCTION_INFO_V1(seq_fit_ts_accum);
 Datum
 seq_fit_ts_accum(PG_FUNCTION_ARGS)
 {
-	return PointerGetDatum(TimeAccumulate(fcinfo, false));
+	return PointerGetDatum(TimeAccumulate(fcinfo, false, false));
+}
+
+PG_FUNCTION_INFO_V1(seq_train_ts_rows_accum);
+
+/* seq_train_ts_rows_accum(internal, kind text, ts, value float8[] [, options jsonb]) */
+Datum
+seq_train_ts_rows_accum(PG_FUNCTION_ARGS)
+{
+	return PointerGetDatum(TimeAccumulate(fcinfo, true, true));
+}
+
+PG_FUNCTION_INFO_V1(seq_fit_ts_rows_accum);
+
+/* seq_fit_ts_rows_accum(internal, kind text, ts, value float8[] [, options jsonb]) */
+Datum
+seq_fit_ts_rows_accum(PG_FUNCTION_ARGS)
+{
+	return PointerGetDatum(TimeAccumulate(fcinfo, false, true));
 }
 
 /* ------------------------------------------------------------ the final */
 
-/* Stable merge sort by ts, so that 'last' is the last row that arrived. */
-static void
-SortRows(TimeRow *rows, int64 n)
+/* A collected row's place in ts order: ties keep the order of arrival. */
+typedef struct SortKey
 {
-	TimeRow    *tmp;
+	int64		ts;
+	int64		row;
+} SortKey;
 
-	if (n < 2)
-		return;
-	tmp = palloc_extended(sizeof(TimeRow) * n, MCXT_ALLOC_HUGE);
-	for (int64 width = 1; width < n; width *= 2)
-	{
-		for (int64 lo = 0; lo < n; lo += 2 * width)
-		{
-			int64		mid = Min(lo + width, n),
-						hi = Min(lo + 2 * width, n),
-						i = lo,
-						j = mid,
-						k = lo;
+static int
+CompareKeys(const void *a, const void *b)
+{
+	const SortKey *x = a,
+			   *y = b;
 
-			while (i < mid && j < hi)
-				tmp[k++] = rows[j].ts < rows[i].ts ? rows[j++] : rows[i++];
-			while (i < mid)
-				tmp[k++] = rows[i++];
-			while (j < hi)
-				tmp[k++] = rows[j++];
-		}
-		memcpy(rows, tmp, sizeof(TimeRow) * n);
-		CHECK_FOR_INTERRUPTS();
-	}
-	pfree(tmp);
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* Rows of equal ts merged under the duplicates rule; returns the new count. */
+/*
+ * The rows sorted by ts with equal ts merged under the duplicates rule,
+ * element by element (NULL elements count as missing): the distinct ts into
+ * ts_out, the rows' values (width a row) into v_out.  Returns their count.
+ */
 static int64
-MergeDuplicates(TimeState *st, int64 *n_duplicates)
+SortAndMerge(TimeState *st, int64 **ts_out, double **v_out, int64 *n_duplicates)
 {
-	TimeRow    *r = st->rows;
+	int			w = st->width;
+	SortKey    *keys;
+	int64	   *ts;
+	double	   *v;
 	int64		out = 0;
+
+	CheckMemoryRequest((sizeof(SortKey) + sizeof(int64) + sizeof(double) * w) * st->n,
+					   "sorting this series", NULL);
+	keys = palloc_extended(sizeof(SortKey) * Max(st->n, 1), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < st->n; i++)
+	{
+		keys[i].ts = RowTs(st, i);
+		keys[i].row = i;
+	}
+	/* rows that arrived at a constant positive step are in order already */
+	if (!(st->implicit_ts && st->step > 0))
+		qsort(keys, st->n, sizeof(SortKey), CompareKeys);
+	CHECK_FOR_INTERRUPTS();
+	ts = palloc_extended(sizeof(int64) * Max(st->n, 1), MCXT_ALLOC_HUGE);
+	v = palloc_extended(sizeof(double) * w * Max(st->n, 1), MCXT_ALLOC_HUGE);
 
 	*n_duplicates = 0;
 	for (int64 i = 0; i < st->n;)
 	{
 		int64		j = i + 1;
-		double		sum = 0,
-					last = NAN;
-		int64		count = 0;
 
-		while (j < st->n && r[j].ts == r[i].ts)
+		while (j < st->n && keys[j].ts == keys[i].ts)
 			j++;
 		if (j - i > 1 && st->duplicates == DUP_ERROR)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("ts %s appears %lld times", TsText(st->time.kind, r[i].ts),
+					 errmsg("ts %s appears %lld times", TsText(st->time.kind, keys[i].ts),
 							(long long) (j - i)),
 					 errhint("Set option \"duplicates\" to \"sum\", \"mean\" or \"last\", or remove the duplicate rows.")));
-		for (int64 k = i; k < j; k++)
-			if (!isnan(r[k].v))
-				sum += r[k].v, last = r[k].v, count++;
-		r[out].ts = r[i].ts;
-		r[out].v = count == 0 ? NAN :
-			st->duplicates == DUP_SUM ? sum :
-			st->duplicates == DUP_MEAN ? sum / count : last;
-		if (!isnan(r[out].v))
-			CheckSeriesValue("series", r[out].v, out + 1);
+		for (int e = 0; e < w; e++)
+		{
+			double		sum = 0,
+						last = NAN,
+						x;
+			int64		count = 0;
+
+			for (int64 k = i; k < j; k++)
+				if (!isnan(x = RowValue(st, keys[k].row, e)))
+					sum += x, last = x, count++;
+			x = count == 0 ? NAN :
+				st->duplicates == DUP_SUM ? sum :
+				st->duplicates == DUP_MEAN ? sum / count : last;
+			if (!isnan(x))
+				CheckSeriesValue(e == 0 ? "series" : "covariate", x, out + 1);
+			v[out * w + e] = x;
+		}
+		ts[out] = keys[i].ts;
 		*n_duplicates += j - i - 1;
 		out++;
 		i = j;
+		if ((out & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
+	pfree(keys);
+	*ts_out = ts;
+	*v_out = v;
 	return out;
 }
 
@@ -701,7 +1104,7 @@ AllMonthEnds(const int64 *civil, int64 n)
  * on a step of the frequency.
  */
 static int64 *
-StepIndexes(const SfTime *t, const TimeRow *rows, const int64 *axis, int64 n)
+StepIndexes(const SfTime *t, const int64 *inst, const int64 *axis, int64 n)
 {
 	int64	   *idx = palloc_extended(sizeof(int64) * n, MCXT_ALLOC_HUGE);
 
@@ -723,10 +1126,10 @@ StepIndexes(const SfTime *t, const TimeRow *rows, const int64 *axis, int64 n)
 		if (StepAxis(t, axis[0], k) != axis[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("ts %s is not a step of the frequency %s", TsText(t->kind, rows[i].ts),
+					 errmsg("ts %s is not a step of the frequency %s", TsText(t->kind, inst[i]),
 							FrequencyText(t)),
 					 errdetail("The series starts at %s; every timestamp must be a whole number of steps after it.",
-							   TsText(t->kind, rows[0].ts)),
+							   TsText(t->kind, inst[0])),
 					 errhint("Round the timestamps (for example with date_trunc), pass another option \"frequency\", or set option \"gaps\" to \"keep\".")));
 		if (i > 0 && k - idx[i - 1] > SF_MAX_SERIES)
 			ereport(ERROR,
@@ -797,9 +1200,37 @@ AutoCalendar(const SfTime *t)
 	return 0;
 }
 
+/* Linear interpolation of the NaN entries of column j of rows[0 .. n-1] (stride w), constant beyond the known ends. */
+static void
+Interpolate(double *x, int64 n, int w, int j)
+{
+	int64		first = -1,
+				prev = -1;
+
+	for (int64 k = 0; k < n; k++)
+	{
+		if (isnan(x[k * w + j]))
+			continue;
+		if (first < 0)
+			first = k;
+		if (prev >= 0 && k > prev + 1)
+			for (int64 m = prev + 1; m < k; m++)
+				x[m * w + j] = x[prev * w + j] + (x[k * w + j] - x[prev * w + j]) *
+					(double) (m - prev) / (double) (k - prev);
+		prev = k;
+	}
+	if (first < 0)
+		return;
+	for (int64 k = 0; k < first; k++)
+		x[k * w + j] = x[first * w + j];
+	for (int64 k = prev + 1; k < n; k++)
+		x[k * w + j] = x[prev * w + j];
+}
+
 /*
  * Sort, merge, place on the frequency's steps and fill or keep the gaps:
- * the series the network trains on.  Sets the model's time fields and the
+ * the series the network trains on (and, for the float8[] form, its
+ * covariate rows in st->covariates).  Sets the model's time fields and the
  * counts that go into the metrics.
  */
 static double *
@@ -807,43 +1238,56 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 			int64 *n_null)
 {
 	SfTime	   *t = &st->time;
+	int			w = st->width;
+	int			k = w - 1;
 	int64		n,
 				lo,
 				hi,
 				total;
-	int64	   *inst,
+	int64	   *all_ts,
+			   *inst,
 			   *civil,
 			   *axis,
 			   *idx;
-	double	   *series;
-	TimeRow    *r;
+	double	   *all_v,
+			   *r,
+			   *series,
+			   *grid;
+	int64		n_null_cov = 0;
 
-	SortRows(st->rows, st->n);
-	n = MergeDuplicates(st, n_duplicates);
-	r = st->rows;
-	/* leading and trailing missing values are no part of the series */
-	for (lo = 0; lo < n && isnan(r[lo].v); lo++)
+	n = SortAndMerge(st, &all_ts, &all_v, n_duplicates);
+	/* leading and trailing rows without a target are no part of the series */
+	for (lo = 0; lo < n && isnan(all_v[lo * w]); lo++)
 		;
-	for (hi = n; hi > lo && isnan(r[hi - 1].v); hi--)
+	for (hi = n; hi > lo && isnan(all_v[(hi - 1) * w]); hi--)
 		;
 	if (hi == lo)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("series is empty"),
 				 errhint("Every value of the series is NULL.")));
-	r += lo;
+	inst = all_ts + lo;
+	r = all_v + lo * w;
 	n = hi - lo;
 	*n_null = 0;
 	for (int64 i = 0; i < n; i++)
-		*n_null += isnan(r[i].v);
-
-	inst = palloc_extended(sizeof(int64) * n, MCXT_ALLOC_HUGE);
-	civil = palloc_extended(sizeof(int64) * n, MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < n; i++)
 	{
-		inst[i] = r[i].ts;
-		civil[i] = t->kind == SF_TIME_TIMESTAMPTZ ? CivilOf(r[i].ts) : r[i].ts;
-		CHECK_FOR_INTERRUPTS();
+		*n_null += isnan(r[i * w]);
+		for (int j = 1; j < w; j++)
+			n_null_cov += isnan(r[i * w + j]);
+	}
+	st->n_filled_covariates = 0;
+
+	civil = inst;
+	if (t->kind == SF_TIME_TIMESTAMPTZ)
+	{
+		civil = palloc_extended(sizeof(int64) * n, MCXT_ALLOC_HUGE);
+		for (int64 i = 0; i < n; i++)
+		{
+			civil[i] = CivilOf(inst[i]);
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
 	}
 	if (!st->freq_given)
 		DetectFrequency(t, inst, civil, n);
@@ -853,25 +1297,42 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 
 	if (t->gaps == SF_GAPS_KEEP)
 	{
-		/* rows are consecutive steps; missing values are left out */
+		/* rows are consecutive steps; rows with a missing value are left out */
 		series = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
+		if (k > 0)
+			st->covariates = palloc_extended(sizeof(double) * k * Max(n, 1), MCXT_ALLOC_HUGE);
 		total = 0;
 		st->steps = palloc_extended(sizeof(int64) * Max(n, 1), MCXT_ALLOC_HUGE);
 		for (int64 i = 0; i < n; i++)
-			if (!isnan(r[i].v))
-			{
-				st->steps[total] = axis[i];
-				series[total++] = r[i].v;
-			}
+		{
+			bool		complete = true;
+
+			for (int j = 0; j < w; j++)
+				complete &= !isnan(r[i * w + j]);
+			if (!complete)
+				continue;
+			st->steps[total] = axis[i];
+			series[total] = r[i * w];
+			if (k > 0)
+				memcpy(st->covariates + total * k, r + i * w + 1, sizeof(double) * k);
+			total++;
+		}
+		if (total == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("series is empty"),
+					 errhint("Every row has a NULL value, and gaps 'keep' leaves such rows out.")));
 		*n_filled = 0;
-		t->last = axis[n - 1];
+		st->n_filled_covariates = 0;
+		/* the last row kept (a univariate series' last row always is) */
+		t->last = st->steps[total - 1];
 		*n_out = total;
 		if (!st->season_given)
 			ApplyTimeSeason(st, FrequencySeason(t, civil, n));
 		return series;
 	}
 
-	idx = StepIndexes(t, r, axis, n);
+	idx = StepIndexes(t, inst, axis, n);
 	total = idx[n - 1] + 1;
 	if (total > SF_MAX_SERIES)
 		ereport(ERROR,
@@ -885,7 +1346,7 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 		/* name the first missing step */
 		for (int64 i = 0; i < n; i++)
 		{
-			if (isnan(r[i].v))
+			if (isnan(r[i * w]))
 			{
 				missing = StepAxis(t, axis[0], idx[i]);
 				break;
@@ -905,6 +1366,19 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 						   (long long) *n_filled, (long long) total, FrequencyText(t)),
 				 errhint("Set option \"gaps\" to \"fill\" (linear interpolation) or \"keep\".")));
 	}
+	if (n_null_cov > 0 && t->gaps == SF_GAPS_ERROR)
+	{
+		for (int64 i = 0; i < n; i++)
+			for (int j = 1; j < w; j++)
+				if (isnan(r[i * w + j]))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("covariate %d%s at ts %s is NULL", j, CovariateLabel(st, j),
+									TsText(t->kind, inst[i])),
+							 errdetail("%lld covariate values of the series are NULL.",
+									   (long long) n_null_cov),
+							 errhint("Set option \"gaps\" to \"fill\" (linear interpolation) or \"keep\" (rows with a NULL are left out).")));
+	}
 	if (*n_filled > MAX_FILLED_FRACTION * total)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -914,35 +1388,49 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 				 errdetail("Filling so many steps would train the model on made-up values."),
 				 errhint("Set option \"gaps\" to \"keep\" when the series has steps only at some times (business hours, for example), or pass another option \"frequency\".")));
 
-	CheckMemoryRequest(sizeof(double) * total, "collecting this series", NULL);
-	series = palloc_extended(sizeof(double) * total, MCXT_ALLOC_HUGE);
-	for (int64 k = 0; k < total; k++)
-		series[k] = NAN;
+	CheckMemoryRequest(sizeof(double) * w * total, "collecting this series", NULL);
+	grid = palloc_extended(sizeof(double) * w * total, MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < w * total; i++)
+		grid[i] = NAN;
 	for (int64 i = 0; i < n; i++)
-		series[idx[i]] = r[i].v;
-	/* linear interpolation between the known neighbours of every gap */
-	for (int64 k = 0; k < total;)
+		memcpy(grid + idx[i] * w, r + i * w, sizeof(double) * w);
+	for (int j = 1; j < w; j++)
 	{
-		int64		j = k;
+		int64		missing = 0;
 
-		if (!isnan(series[k]))
+		for (int64 s = 0; s < total; s++)
+			missing += isnan(grid[s * w + j]);
+		if (missing > MAX_FILLED_FRACTION * total)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("covariate %d%s misses %lld of the series' %lld steps of %s, more than %g%%",
+							j, CovariateLabel(st, j), (long long) missing, (long long) total,
+							FrequencyText(t), MAX_FILLED_FRACTION * 100),
+					 errdetail("Filling so many steps would train the model on made-up values.")));
+		st->n_filled_covariates += missing;
+	}
+	/* linear interpolation between the known neighbours of every gap */
+	for (int j = 0; j < w; j++)
+		Interpolate(grid, total, w, j);
+	if (w == 1)
+		series = grid;
+	else
+	{
+		series = palloc_extended(sizeof(double) * total, MCXT_ALLOC_HUGE);
+		st->covariates = palloc_extended(sizeof(double) * k * total, MCXT_ALLOC_HUGE);
+		for (int64 s = 0; s < total; s++)
 		{
-			k++;
-			continue;
+			series[s] = grid[s * w];
+			memcpy(st->covariates + s * k, grid + s * w + 1, sizeof(double) * k);
 		}
-		while (isnan(series[j]))
-			j++;
-		for (int64 m = k; m < j; m++)
-			series[m] = series[k - 1] + (series[j] - series[k - 1]) *
-				(double) (m - k + 1) / (double) (j - k + 1);
-		k = j;
+		pfree(grid);
 	}
 	t->last = StepAxis(t, axis[0], total - 1);
 	if (st->time.calendar_auto || st->time.calendar != 0)
 	{
 		st->steps = palloc_extended(sizeof(int64) * total, MCXT_ALLOC_HUGE);
-		for (int64 k = 0; k < total; k++)
-			st->steps[k] = StepAxis(t, axis[0], k);
+		for (int64 s = 0; s < total; s++)
+			st->steps[s] = StepAxis(t, axis[0], s);
 	}
 	*n_out = total;
 	if (!st->season_given)
@@ -980,6 +1468,20 @@ TimeJson(const TimeState *st, StringInfo options, StringInfo time)
 					 dup_names[st->duplicates], gaps_names[t->gaps]);
 	AppendCalendarNames(options, t->calendar);
 	appendStringInfoChar(options, ']');
+	if (st->rows_form)
+	{
+		appendStringInfoString(options, ", \"features\": [");
+		for (int j = 0; j < st->width - 1; j++)
+		{
+			if (j)
+				appendStringInfoString(options, ", ");
+			if (st->n_features)
+				escape_json(options, st->features[j]);
+			else
+				escape_json(options, psprintf("x%d", j + 1));
+		}
+		appendStringInfoChar(options, ']');
+	}
 
 	/* the rest is in the format's time fields (EncodeModelTime) */
 	initStringInfo(time);
@@ -996,12 +1498,17 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 				n_duplicates,
 				n_null;
 	double	   *series,
-			   *exog;
+			   *exog,
+			   *cal;
+	int			k,
+				cw;
 	StringInfoData options,
 				time,
-				metrics;
+				metrics,
+				extra;
+	MemoryContext aggctx;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
+	if (!AggCheckCallContext(fcinfo, &aggctx))
 		elog(ERROR, "seq_train and seq_fit final called in non-aggregate context");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -1010,6 +1517,12 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 				 errhint("The aggregate received no rows to train on.")));
 	st = (TimeState *) PG_GETARG_POINTER(0);
 	*state_out = st;
+	/* what the collection holds, for bench/time_memory.sh */
+	ereport(DEBUG1,
+			(errmsg_internal("seqforecast collection: %lld rows, %zu bytes allocated (ts %s, values %s)",
+							 (long long) st->n, MemoryContextMemAllocated(aggctx, true),
+							 st->implicit_ts ? "implicit" : st->wide_ts ? "int64" : "int32",
+							 st->wide_v ? "float8" : "float4")));
 	series = BuildSeries(st, &n, &n_filled, &n_duplicates, &n_null);
 	if (st->time.calendar_auto)
 		st->time.calendar = AutoCalendar(&st->time);
@@ -1019,20 +1532,63 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 					 ", \"n_duplicates\": " INT64_FORMAT ", \"n_null\": " INT64_FORMAT,
 					 st->n, n_filled, n_duplicates, n_null);
 	exog = NULL;
-	if (st->time.calendar != 0)
+	cal = NULL;
+	cw = st->time.calendar != 0 ? sf_calendar_width(st->time.calendar) : 0;
+	k = st->rows_form ? st->width - 1 : 0;
+	if (k + cw > SF_MAX_EXOG)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%d covariates and %d calendar inputs are more than the %d inputs a step can take",
+						k, cw, SF_MAX_EXOG),
+				 errhint("Pass fewer covariates or fewer calendar parts (option \"calendar\").")));
+	if (cw > 0)
 	{
-		int			w = sf_calendar_width(st->time.calendar);
 		int64	   *axis = palloc_extended(sizeof(int64) * (n + TIME_FUTURE_ROWS), MCXT_ALLOC_HUGE);
 
 		/* the training steps, then the steps the held-out forecasts reach beyond */
 		memcpy(axis, st->steps, sizeof(int64) * n);
-		for (int k = 1; k <= TIME_FUTURE_ROWS; k++)
-			axis[n + k - 1] = StepAxis(&st->time, st->time.last, k);
-		exog = CalendarExog(&st->time, axis, n + TIME_FUTURE_ROWS);
-		st->opts.arch.inputs = 1 + w;
+		for (int s = 1; s <= TIME_FUTURE_ROWS; s++)
+			axis[n + s - 1] = StepAxis(&st->time, st->time.last, s);
+		cal = CalendarExog(&st->time, axis, n + TIME_FUTURE_ROWS);
 	}
+	if (k > 0)
+	{
+		int			T = st->opts.arch.window;
+		int			E = k + cw;
+
+		/*
+		 * Covariates first, then the calendar columns (sf_exog_check).  The
+		 * held-out forecasts read rows past the series' end only for steps
+		 * past it, which are not scored: the last covariate row stands there.
+		 */
+		CheckMemoryRequest(sizeof(double) * E * (n + TIME_FUTURE_ROWS), "collecting this series", NULL);
+		exog = palloc_extended(sizeof(double) * E * (n + TIME_FUTURE_ROWS), MCXT_ALLOC_HUGE);
+		for (int64 i = 0; i < n + TIME_FUTURE_ROWS; i++)
+		{
+			memcpy(exog + i * E, st->covariates + Min(i, n - 1) * k, sizeof(double) * k);
+			if (cw > 0)
+				memcpy(exog + i * E + k, cal + i * cw, sizeof(double) * cw);
+		}
+		/* the covariates of the stored window's values 2 .. window (forecast.c) */
+		initStringInfo(&extra);
+		appendStringInfoString(&extra, ", \"tail_covariates\": [");
+		for (int64 i = Max(n - T + 1, 0); i < n; i++)
+			for (int j = 0; j < k; j++)
+			{
+				if (i > Max(n - T + 1, 0) || j)
+					appendStringInfoString(&extra, ", ");
+				AppendFloat(&extra, st->covariates[i * k + j]);
+			}
+		appendStringInfoChar(&extra, ']');
+		appendStringInfo(&metrics, ", \"covariates\": %d, \"n_filled_covariates\": " INT64_FORMAT,
+						 k, st->n_filled_covariates);
+	}
+	else
+		exog = cal;
+	if (k + cw > 0)
+		st->opts.arch.inputs = 1 + k + cw;
 	return TrainTimedSeries(&st->opts, series, n, options.data, metrics.data,
-							time.data, &st->time, exog, seconds);
+							time.data, k > 0 ? extra.data : NULL, &st->time, k, exog, seconds);
 }
 
 PG_FUNCTION_INFO_V1(seq_train_ts_final);

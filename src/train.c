@@ -38,8 +38,9 @@ typedef struct TrainState
 	double	   *values;			/* the exact form, or NULL */
 	int64		n;
 	int64		cap;
-	const double *exog;			/* calendar rows (n + INTERVAL_MAX_STEPS), or NULL */
-	uint32		calendar;		/* their parts */
+	const double *exog;			/* exog rows (n + INTERVAL_MAX_STEPS), or NULL */
+	int			n_covariates;	/* their first columns: covariates (timeaxis.c) */
+	uint32		calendar;		/* the calendar parts of the other columns */
 } TrainState;
 
 /* Switch the state to float8 storage. */
@@ -492,6 +493,7 @@ typedef struct TimeMeta
 	const char *options;
 	const char *metrics;
 	const char *time;
+	const char *extra;			/* more members of the metadata, or NULL */
 	const sf_time *fields;		/* the format's time fields */
 } TimeMeta;
 
@@ -565,12 +567,16 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 	m.core.n_members = o->train.ensemble;
 	if (state->exog)
 	{
-		/* calendar columns: computed from timestamps, no scaling to fit */
+		/*
+		 * covariates (scaled by the training part's statistics, which
+		 * sf_train_x fits), then calendar columns: computed from
+		 * timestamps, no scaling to fit
+		 */
 		m.core.calendar = state->calendar;
 		m.core.n_exog = o->arch.inputs - 1;
 		for (int j = 0; j < m.core.n_exog; j++)
 		{
-			m.core.exog[j].kind = SF_EXOG_CALENDAR;
+			m.core.exog[j].kind = j < state->n_covariates ? SF_EXOG_COVARIATE : SF_EXOG_CALENDAR;
 			m.core.exog[j].shift = 0;
 			m.core.exog[j].scale = 1;
 		}
@@ -683,6 +689,8 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 		appendStringInfoString(&meta, "null");
 	if (tm)
 		appendStringInfo(&meta, ", \"time\": %s", tm->time);
+	if (tm && tm->extra)
+		appendStringInfoString(&meta, tm->extra);
 	appendStringInfoChar(&meta, '}');
 
 	/*
@@ -765,12 +773,12 @@ seq_fit_final(PG_FUNCTION_ARGS)
 bytea *
 TrainTimedSeries(SfOptions *opts, double *series, int64 n,
 				 const char *time_options, const char *time_metrics,
-				 const char *time_meta, const SfTime *time, const double *exog,
-				 double *seconds)
+				 const char *time_meta, const char *extra_meta, const SfTime *time,
+				 int n_covariates, const double *exog, double *seconds)
 {
 	TrainState	state;
 	sf_time		fields;
-	TimeMeta	tm = {time_options, time_metrics, time_meta, &fields};
+	TimeMeta	tm = {time_options, time_metrics, time_meta, extra_meta, &fields};
 
 	memset(&fields, 0, sizeof(fields));
 	fields.kind = time->kind;
@@ -785,6 +793,7 @@ TrainTimedSeries(SfOptions *opts, double *series, int64 n,
 	state.n = n;
 	state.cap = n;
 	state.exog = exog;
+	state.n_covariates = n_covariates;
 	state.calendar = time->calendar;
 	return TrainAndEncode(&state, &tm, seconds);
 }

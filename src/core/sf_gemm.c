@@ -220,25 +220,53 @@ sf_gemm_tn(int M, int N, int K, const sf_real *A, int lda,
 		}
 }
 
-/* dst[cols][rows] = src[rows][cols]^T */
-void
-sf_transpose(int rows, int cols, const sf_real *src, sf_real *dst)
+/*
+ * dst[cols][rows] = src[rows][cols]^T.  A vector (one row or one column) is
+ * its own transpose in memory; otherwise blocks of TR_B x TR_B, whose
+ * fixed-size loops the compiler unrolls, so that each block's rows are read
+ * and written whole instead of one element per row of the matrix.
+ */
+#define TR_B 8
+
+SF_KERNEL void
+sf_transpose(int rows, int cols, const sf_real *restrict src, sf_real *restrict dst)
 {
-	for (int r = 0; r < rows; r++)
+	int			r0 = 0;
+
+	if (rows == 1 || cols == 1)
+	{
+		memcpy(dst, src, sizeof(sf_real) * rows * cols);
+		return;
+	}
+	for (; r0 + TR_B <= rows; r0 += TR_B)
+	{
+		int			c0 = 0;
+
+		for (; c0 + TR_B <= cols; c0 += TR_B)
+			for (int c = 0; c < TR_B; c++)
+				for (int r = 0; r < TR_B; r++)
+					dst[(size_t) (c0 + c) * rows + r0 + r] =
+						src[(size_t) (r0 + r) * cols + c0 + c];
+		for (; c0 < cols; c0++)
+			for (int r = 0; r < TR_B; r++)
+				dst[(size_t) c0 * rows + r0 + r] = src[(size_t) (r0 + r) * cols + c0];
+	}
+	for (; r0 < rows; r0++)
 		for (int c = 0; c < cols; c++)
-			dst[(size_t) c * rows + r] = src[(size_t) r * cols + c];
+			dst[(size_t) c * rows + r0] = src[(size_t) r0 * cols + c];
 }
 
 /*
- * out[N] += column sums of A[M][N], each column's sum in row order.  out
- * must not overlap A (restrict).  Columns go in chunks of COLSUM_W whose
- * sums stay in registers while the rows pass, so each row costs one load
- * and one add per vector instead of a load, an add and a store of out.
+ * out[N] += column sums of A[M][N] (row stride lda), each column's sum in
+ * row order.  out must not overlap A (restrict).  Columns go in chunks of
+ * COLSUM_W whose sums stay in registers while the rows pass, so each row
+ * costs one load and one add per vector instead of a load, an add and a
+ * store of out.
  */
 #define COLSUM_W 32
 
 SF_KERNEL void
-sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out)
+sf_colsum_add_ld(int M, int N, const sf_real *A, int lda, sf_real *restrict out)
 {
 	int			j0 = 0;
 
@@ -250,7 +278,7 @@ sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out)
 			acc[j] = out[j0 + j];
 		for (int i = 0; i < M; i++)
 		{
-			const sf_real *restrict a = A + (size_t) i * N + j0;
+			const sf_real *restrict a = A + (size_t) i * lda + j0;
 
 			for (int j = 0; j < COLSUM_W; j++)
 				acc[j] += a[j];
@@ -260,11 +288,18 @@ sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out)
 	}
 	for (int i = 0; i < M; i++)
 	{
-		const sf_real *restrict a = A + (size_t) i * N;
+		const sf_real *restrict a = A + (size_t) i * lda;
 
 		for (int j = j0; j < N; j++)
 			out[j] += a[j];
 	}
+}
+
+/* out[N] += column sums of A[M][N] */
+void
+sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out)
+{
+	sf_colsum_add_ld(M, N, A, N, out);
 }
 
 /* Every row of C[M][N] = row[N] (a bias broadcast). */

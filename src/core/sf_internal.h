@@ -167,8 +167,11 @@ extern void sf_gemm_nn_bias(int M, int N, int K, const sf_real *A, int lda,
 							sf_real *C, int ldc);
 extern void sf_gemm_tn(int M, int N, int K, const sf_real *A, int lda,
 					   const sf_real *B, int ldb, sf_real *C, int ldc);
-extern void sf_transpose(int rows, int cols, const sf_real *src, sf_real *dst);
+extern void sf_transpose(int rows, int cols, const sf_real *restrict src,
+						 sf_real *restrict dst);
 extern void sf_colsum_add(int M, int N, const sf_real *A, sf_real *restrict out);
+extern void sf_colsum_add_ld(int M, int N, const sf_real *A, int lda,
+							 sf_real *restrict out);
 extern void sf_rows_set(int M, int N, const sf_real *row, sf_real *C);
 
 /*
@@ -237,7 +240,10 @@ extern void sf_lstm_forward(sf_layer_buf *L, const sf_real *Wt_hh,
 extern void sf_lstm_backward(sf_layer_buf *L, const sf_real *W_hh,
 							 const sf_real *dHext, const sf_real *dhlast,
 							 int T, int B, int H);
-extern void sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_hh,
+/* layers with at most this many inputs: the GRU makes its input projection */
+#define SF_GRU_FUSED_INPUTS 8
+extern void sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_ih,
+						   const sf_real *b_ih, int I, const sf_real *Wt_hh,
 						   const sf_real *b_hh, int T, int B, int H);
 extern void sf_gru_backward(sf_layer_buf *L, const sf_real *W_hh,
 							const sf_real *dHext, const sf_real *dhlast,

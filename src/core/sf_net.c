@@ -161,6 +161,7 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 		const sf_real *Wt_hh = net->tparams + net->tensors[T_WHH(l)].offset;
 		const sf_real *b_ih = params + net->tensors[T_BIH(l)].offset;
 		const sf_real *b_hh = params + net->tensors[T_BHH(l)].offset;
+		int			fused;
 
 		if (l > 0 && drop)
 		{
@@ -171,8 +172,12 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 		L->X = input;
 		L->hooks = net->hooks;
 
-		/* input projections of all time steps in one pass (or few slices) */
-		for (int t0 = 0, S = SliceSteps(B, GH, I); t0 < T; t0 += S)
+		/*
+		 * input projections of all time steps in one pass (or few slices),
+		 * but for a GRU layer with few inputs, which makes them itself
+		 */
+		fused = arch->kind == SF_GRU && I <= SF_GRU_FUSED_INPUTS;
+		for (int t0 = 0, S = SliceSteps(B, GH, I); t0 < T && !fused; t0 += S)
 		{
 			int			n = T - t0 < S ? T - t0 : S;
 
@@ -193,7 +198,7 @@ sf_net_forward(sf_net *net, const sf_real *params, int B, double dropout,
 				sf_lstm_forward(L, Wt_hh, b_hh, T, B, H);
 				break;
 			default:
-				sf_gru_forward(L, Wt_hh, b_hh, T, B, H);
+				sf_gru_forward(L, fused ? Wt_ih : NULL, b_ih, I, Wt_hh, b_hh, T, B, H);
 				break;
 		}
 		input = L->Hs + (size_t) B * H;
@@ -288,6 +293,9 @@ sf_net_backward(sf_net *net, const sf_real *params, int B, sf_real *grad)
 		const sf_tensor *wih = &net->tensors[T_WIH(l)];
 		const sf_tensor *whh = &net->tensors[T_WHH(l)];
 		const sf_real *W_hh = params + whh->offset;
+		sf_real    *b_ih_grad,
+				   *b_hh_grad;
+		int			rz;
 
 		/* dh holds the gradient at the last step (top layer) or nothing */
 		switch (arch->kind)
@@ -303,19 +311,34 @@ sf_net_backward(sf_net *net, const sf_real *params, int B, sf_real *grad)
 				break;
 		}
 
-		/* weight gradients over all time steps at once (or few slices) */
+		/*
+		 * weight gradients over all time steps at once (or few slices).  A
+		 * GRU's dXW equals dHW in the r and z blocks, and holds only its n
+		 * block in the first layer (sf_gru_backward): those rows of the
+		 * input weights' gradient come from dHW, and b_ih's r and z
+		 * gradients are b_hh's, the same sums of the same values.
+		 */
+		rz = arch->kind == SF_GRU ? 2 * H : 0;
 		for (int t0 = 0, S = SliceSteps(B, GH, H + I); t0 < T; t0 += S)
 		{
 			int			n = T - t0 < S ? T - t0 : S;
 
 			sf_gemm_tn(GH, H, n * B, L->dHW + (size_t) t0 * B * GH, GH,
 					   L->Hs + (size_t) t0 * B * H, H, grad + whh->offset, H);
-			sf_gemm_tn(GH, I, n * B, L->dXW + (size_t) t0 * B * GH, GH,
-					   L->X + (size_t) t0 * B * I, I, grad + wih->offset, I);
+			if (rz)
+				sf_gemm_tn(rz, I, n * B, L->dHW + (size_t) t0 * B * GH, GH,
+						   L->X + (size_t) t0 * B * I, I, grad + wih->offset, I);
+			sf_gemm_tn(GH - rz, I, n * B, L->dXW + (size_t) t0 * B * GH + rz, GH,
+					   L->X + (size_t) t0 * B * I, I,
+					   grad + wih->offset + (size_t) rz * I, I);
 			sf_tick(net->hooks);
 		}
-		sf_colsum_add(T * B, GH, L->dXW, grad + net->tensors[T_BIH(l)].offset);
-		sf_colsum_add(T * B, GH, L->dHW, grad + net->tensors[T_BHH(l)].offset);
+		b_ih_grad = grad + net->tensors[T_BIH(l)].offset;
+		b_hh_grad = grad + net->tensors[T_BHH(l)].offset;
+		sf_colsum_add(T * B, GH, L->dHW, b_hh_grad);
+		if (rz)
+			memcpy(b_ih_grad, b_hh_grad, sizeof(sf_real) * rz);
+		sf_colsum_add_ld(T * B, GH - rz, L->dXW + rz, GH, b_ih_grad + rz);
 
 		if (l > 0)
 		{

@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(32);
+SELECT plan(35);
 
 -- A rising seasonal series (period 12, multiplicative, positive), and one
 -- with a trend that leaves the training range far behind.
@@ -34,10 +34,24 @@ FROM (VALUES ('{"season": 12, "epochs": 5}'::jsonb),
 
 -- The tutorial preset is the 1.0 recipe: the same weights as spelling it out.
 SELECT is((SELECT md5((seq_model_export(seq_fit('gru', v, '{"preset": "tutorial", "epochs": 3}' ORDER BY i))->'tensors')::text) FROM trend),
-          (SELECT md5((seq_model_export(seq_fit('gru', v, '{"normalize": "minmax", "deseasonalize": false, "window": 9, "ensemble": 1, "learning_rate": 0.01, "refit": false, "epochs": 3}' ORDER BY i))->'tensors')::text) FROM trend),
+          (SELECT md5((seq_model_export(seq_fit('gru', v, '{"normalize": "minmax", "deseasonalize": false, "window": 9, "ensemble": 1, "learning_rate": 0.01, "refit": false, "loss": "mse", "epochs": 3}' ORDER BY i))->'tensors')::text) FROM trend),
           'preset tutorial: the weights of the 1.0 options spelled out');
 SELECT is((SELECT seq_model_export(seq_fit('gru', v, '{"preset": "tutorial", "epochs": 3}' ORDER BY i))->'normalize' FROM trend),
           NULL, 'preset tutorial: a min-max model, exported without a normalize key');
+
+-- The default loss is Huber (chosen on the benchmark, README "Accuracy");
+-- the tutorial keeps 1.0's squared error, and the two train differently.
+CREATE TEMP TABLE loss_ids AS
+SELECT 'default' AS how, seq_train('gru', v, '{"name": "acc_loss_default", "epochs": 3}' ORDER BY i) AS id FROM trend
+UNION ALL
+SELECT 'tutorial', seq_train('gru', v, '{"name": "acc_loss_tutorial", "preset": "tutorial", "epochs": 3}' ORDER BY i) FROM trend;
+SELECT is((SELECT options->>'loss' FROM seq_model JOIN loss_ids USING (id) WHERE how = 'default'),
+          'huber', 'the default loss is huber');
+SELECT is((SELECT options->>'loss' FROM seq_model JOIN loss_ids USING (id) WHERE how = 'tutorial'),
+          'mse', 'preset tutorial: loss mse');
+SELECT isnt((SELECT md5((seq_model_export(seq_fit('gru', v, '{"epochs": 3}' ORDER BY i))->'tensors')::text) FROM trend),
+            (SELECT md5((seq_model_export(seq_fit('gru', v, '{"epochs": 3, "loss": "mse"}' ORDER BY i))->'tensors')::text) FROM trend),
+            'the default (huber) trains other weights than loss mse');
 
 -- Window-relative normalization extrapolates a trend; min-max cannot pass
 -- the training maximum (the last training value is 610).

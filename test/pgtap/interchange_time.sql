@@ -21,7 +21,7 @@ SET LOCAL client_min_messages = warning;
 SET LOCAL DateStyle = 'ISO, YMD';
 SET LOCAL TimeZone = 'Europe/Berlin';
 
-SELECT plan(72);
+SELECT plan(73);
 
 CREATE TEMP TABLE o AS SELECT '{"epochs": 2, "ensemble": 2, "hidden": 4, "head": [4], "seed": 3}'::jsonb AS j;
 CREATE FUNCTION pg_temp.opts(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -182,6 +182,10 @@ SELECT lives_ok($$SELECT seq_model_import('ixt-plain-named', (SELECT s || '{"fea
 SELECT is((SELECT seq_model_export('ixt-plain-named')->'features'),
           '[{"name": "temp", "scale": 1, "shift": 0}, {"name": "promo", "scale": 2, "shift": 0.5}]',
           'shift and scale default to 0 and 1');
+SELECT seq_model_import('ixt-plain-utf8', (SELECT s || '{"features": [{"name": "prix é \"HT\""}, {"name": "€"}]}' FROM plain)) AS utf8_id \gset
+SELECT is((SELECT options->'features' FROM seq_model WHERE id = :utf8_id)
+          || (SELECT seq_model_export(:utf8_id::bigint)->'features'->1->'name'),
+          '["prix é \"HT\"", "€", "€"]', 'feature names outside ASCII and with quotes survive import and export');
 SELECT lives_ok($$SELECT seq_model_import('ixt-plain-cal', (SELECT s || '{"calendar": ["hour_of_day"], "time": {"kind": "timestamptz", "frequency": {"microseconds": 3600000000}, "last": 0}}' FROM plain))$$,
                 'a plain state with input_size 3 imports as a model of the hour of day (2 columns) with time');
 SELECT ok((SELECT NOT seq_model_export('ixt-plain-cal') ? 'features'), 'and then has no covariates');
