@@ -28,14 +28,19 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # The numeric core is hot code with no PostgreSQL dependency: build it at -O3
-# as C11, letting the compiler fuse multiply-adds, vectorize sqrt and
-# evaluate both arms of the activations' selects (-fno-trapping-math: the core
-# never reads floating-point exception flags; without it AVX2 and SSE2 code
-# could not vectorize them).  The server's -fwrapv would stop the vectorizer
-# from reasoning about indexes and the core never relies on signed overflow,
-# so it is turned off there.  No -ffast-math: training must stay
-# deterministic and NaN-aware.
-CORE_CFLAGS = -O3 -std=c11 -fno-wrapv -ffp-contract=fast -fno-math-errno -fno-trapping-math
+# as C11, letting the compiler vectorize sqrt and evaluate both arms of the
+# activations' selects (-fno-trapping-math: the core never reads
+# floating-point exception flags; without it AVX2 and SSE2 code could not
+# vectorize them).  The server's -fwrapv would stop the vectorizer from
+# reasoning about indexes and the core never relies on signed overflow, so it
+# is turned off there.  No -ffast-math: training must stay deterministic and
+# NaN-aware.  -ffp-contract=off: the compiler never fuses a multiply and an
+# add on its own, so every compiler computes the same floats and a model
+# trained with one build is the same bytes as with another (Debian 12's gcc 12
+# for PostgreSQL 15 and sid's gcc 16 for 18 fused differently under
+# =fast; scripts/test-pg.sh --cross 15 18).  The GEMM's fused multiply-adds
+# are written as intrinsics and stay.
+CORE_CFLAGS = -O3 -std=c11 -fno-wrapv -ffp-contract=off -fno-math-errno -fno-trapping-math
 $(CORE_OBJS): CFLAGS += $(CORE_CFLAGS)
 
 # PGXS tracks no header dependencies: rebuild everything when a header changes.

@@ -42,6 +42,8 @@ SET LOCAL client_min_messages = warning;
 CREATE TEMP TABLE is_data AS
 SELECT i, 500 + 80 * sin(2 * pi() * i / 4) + 2 * i AS v FROM generate_series(1, 48) AS i;
 CREATE TEMP TABLE is_series AS SELECT array_agg(v ORDER BY i) AS a FROM is_data;
+-- the covariate state's history: rows of the value and its two covariates
+CREATE TEMP TABLE is_rows AS SELECT array_agg(ARRAY[v, i % 3, sqrt(i)] ORDER BY i) AS r FROM is_data;
 CREATE TEMP TABLE is_states AS
 SELECT c.n, seq_model_export(seq_fit(c.k, d.v, c.o ORDER BY d.i)) AS s
 FROM is_data d,
@@ -207,10 +209,17 @@ BEGIN
                                      IS DISTINCT FROM (SELECT model FROM seq_model WHERE seq_model.id = first_id) THEN
                 INSERT INTO pg_temp.is_outcome VALUES (i, i % 8, 'reimport', 'differs', 'other bytes');
             END IF;
-            PERFORM pg_temp.try(i, 'forecast',
-                                'SELECT count(*) FROM seq_forecast(($1 #>> ''{}'')::bigint, 3, (SELECT a FROM pg_temp.is_series),
-                                                                   timestamptz ''2024-03-01 00:00+00'')',
-                                to_jsonb(first_id));
+            IF 1 + (i / 8) % 6 = 6 THEN             -- the covariate state: rows and future
+                PERFORM pg_temp.try(i, 'forecast',
+                                    'SELECT count(*) FROM seq_forecast(($1 #>> ''{}'')::bigint, 3, (SELECT r FROM pg_temp.is_rows),
+                                                                       future => ARRAY[[1, 2], [0, 3], [2, 1]]::float8[])',
+                                    to_jsonb(first_id));
+            ELSE
+                PERFORM pg_temp.try(i, 'forecast',
+                                    'SELECT count(*) FROM seq_forecast(($1 #>> ''{}'')::bigint, 3, (SELECT a FROM pg_temp.is_series),
+                                                                       timestamptz ''2024-03-01 00:00+00'')',
+                                    to_jsonb(first_id));
+            END IF;
         END IF;
     END LOOP;
 END
@@ -240,6 +249,10 @@ FROM is_outcome WHERE step = 'import' AND state <> 'ok' AND (message IS NULL OR 
 SELECT CASE WHEN count(*) > :n / 4 AND count(*) < :n THEN 'ok' ELSE 'not ok' END
        || ' - the sweep reaches both outcomes: ' || count(*) || ' of ' || :n || ' states refused'
 FROM is_outcome WHERE step = 'import' AND state <> 'ok';
+SELECT CASE WHEN count(*) FILTER (WHERE state = 'ok') > 0 THEN 'ok' ELSE 'not ok' END
+       || ' - accepted states forecast (' || count(*) FILTER (WHERE state = 'ok') || ' of ' || count(*)
+       || ', the covariate one from rows and future, the calendar ones with history_end)'
+FROM is_outcome WHERE step = 'forecast';
 SELECT CASE WHEN (SELECT count(*) FROM seq_model) - :models_before
                  = (SELECT count(*) FROM is_outcome WHERE step IN ('import', 'reimport') AND state = 'ok')
             THEN 'ok' ELSE 'not ok' END

@@ -1278,8 +1278,14 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 	}
 	st->n_filled_covariates = 0;
 
+	/*
+	 * The rows' wall-clock times, when anything reads them: detecting the
+	 * frequency, calendar steps (a day or longer) and the rows a day of gaps
+	 * 'keep'.  A given shorter frequency steps between instants.
+	 */
 	civil = inst;
-	if (t->kind == SF_TIME_TIMESTAMPTZ)
+	if (t->kind == SF_TIME_TIMESTAMPTZ &&
+		(!st->freq_given || IsCalendar(t) || t->gaps == SF_GAPS_KEEP))
 	{
 		civil = palloc_extended(sizeof(int64) * n, MCXT_ALLOC_HUGE);
 		for (int64 i = 0; i < n; i++)
@@ -1394,6 +1400,10 @@ BuildSeries(TimeState *st, int64 *n_out, int64 *n_filled, int64 *n_duplicates,
 		grid[i] = NAN;
 	for (int64 i = 0; i < n; i++)
 		memcpy(grid + idx[i] * w, r + i * w, sizeof(double) * w);
+	/* the merged rows are in the grid now */
+	pfree(idx);
+	pfree(all_v);
+	r = NULL;
 	for (int j = 1; j < w; j++)
 	{
 		int64		missing = 0;

@@ -241,7 +241,9 @@ extern void sf_lstm_backward(sf_layer_buf *L, const sf_real *W_hh,
 							 const sf_real *dHext, const sf_real *dhlast,
 							 int T, int B, int H);
 /* layers with at most this many inputs: the GRU makes its input projection */
+#ifndef SF_GRU_FUSED_INPUTS
 #define SF_GRU_FUSED_INPUTS 8
+#endif
 extern void sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_ih,
 						   const sf_real *b_ih, int I, const sf_real *Wt_hh,
 						   const sf_real *b_hh, int T, int B, int H);

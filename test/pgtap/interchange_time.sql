@@ -21,7 +21,7 @@ SET LOCAL client_min_messages = warning;
 SET LOCAL DateStyle = 'ISO, YMD';
 SET LOCAL TimeZone = 'Europe/Berlin';
 
-SELECT plan(73);
+SELECT plan(80);
 
 CREATE TEMP TABLE o AS SELECT '{"epochs": 2, "ensemble": 2, "hidden": 4, "head": [4], "seed": 3}'::jsonb AS j;
 CREATE FUNCTION pg_temp.opts(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -151,9 +151,46 @@ SELECT is((SELECT array_agg(row(position, predicted)::text ORDER BY position)
            FROM seq_predict((SELECT model FROM m WHERE name = 'cal'), (SELECT a FROM hist),
                             (SELECT array_agg(day::timestamptz ORDER BY day) FROM daily WHERE day < date '2024-06-01'))),
           'seq_predict with ts: the same one-step predictions');
+-- the covariate model, given the same rows as history and the same future
+CREATE TEMP TABLE rows AS
+SELECT array_agg(ARRAY[v, promo, price] ORDER BY day) AS r FROM daily WHERE day < date '2024-06-01';
+CREATE TEMP TABLE fut AS SELECT ARRAY[[1, 3], [0, 4], [0, 5], [0, 3], [0, 4], [1, 5]]::float8[] AS f;
+SELECT is((SELECT array_agg(forecast ORDER BY step)
+           FROM seq_forecast((SELECT id FROM imp WHERE name = 'cov'), 6, (SELECT r FROM rows), future => (SELECT f FROM fut))),
+          (SELECT array_agg(forecast ORDER BY step)
+           FROM seq_forecast((SELECT model FROM m WHERE name = 'cov'), 6, (SELECT r FROM rows), future => (SELECT f FROM fut))),
+          'covariate model: the imported copy forecasts the same numbers from the same rows and future');
+SELECT is((SELECT array_agg(row(position, predicted)::text ORDER BY position)
+           FROM seq_predict((SELECT id FROM imp WHERE name = 'cov'), (SELECT r FROM rows))),
+          (SELECT array_agg(row(position, predicted)::text ORDER BY position)
+           FROM seq_predict((SELECT model FROM m WHERE name = 'cov'), (SELECT r FROM rows))),
+          'and the same one-step predictions over rows');
+SELECT isnt((SELECT array_agg(forecast ORDER BY step)
+             FROM seq_forecast((SELECT id FROM imp WHERE name = 'cov'), 6, (SELECT r FROM rows), future => (SELECT f FROM fut))),
+            (SELECT array_agg(forecast ORDER BY step)
+             FROM seq_forecast((SELECT id FROM imp WHERE name = 'cov'), 6, (SELECT r FROM rows),
+                               future => ARRAY[[0, 3], [0, 4], [0, 5], [0, 3], [0, 4], [0, 5]]::float8[])),
+            'the imported copy reads its future covariates (other promotions, other forecasts)');
 SELECT throws_ok(format('SELECT * FROM seq_forecast(%s::bigint, 2, %L::float8[])', (SELECT id FROM imp WHERE name = 'cal'), (SELECT a FROM hist)),
                  '22023', 'history_end is needed with a history for a model with calendar inputs',
                  'the imported calendar model needs history_end, as the original does');
+
+-- dates and covariates together: time, calendar and features in one state
+INSERT INTO m SELECT 'tcov', seq_fit('gru', day, ARRAY[v, promo, price],
+                                     pg_temp.opts('{"window": 7, "features": ["promo", "price"]}')) FROM daily;
+SELECT seq_model_export(model) AS tcov_state FROM m WHERE name = 'tcov' \gset
+SELECT is(jsonb_build_array(:'tcov_state'::jsonb -> 'time' ->> 'kind', :'tcov_state'::jsonb -> 'calendar',
+                            :'tcov_state'::jsonb -> 'inputs', jsonb_path_query_array(:'tcov_state'::jsonb, '$.features[*].name')),
+          '["date", ["day_of_week"], 10, ["promo", "price"]]',
+          'a date model with covariates exports time, calendar, inputs (1 + 2 + 7) and features');
+SELECT seq_model_import('ixt-tcov', :'tcov_state'::jsonb) AS tcov_id \gset
+SELECT is(seq_model_export(:tcov_id::bigint) - 'metrics', :'tcov_state'::jsonb - 'metrics',
+          'and re-exports exactly as it was exported');
+SELECT is((SELECT array_agg(row(ts, forecast)::text ORDER BY step)
+           FROM seq_forecast(:tcov_id::bigint, 6, (SELECT r FROM rows), (SELECT last FROM hist), (SELECT f FROM fut))),
+          (SELECT array_agg(row(ts, forecast)::text ORDER BY step)
+           FROM seq_forecast((SELECT model FROM m WHERE name = 'tcov'), 6, (SELECT r FROM rows), (SELECT last FROM hist), (SELECT f FROM fut))),
+          'the imported copy forecasts the same ts and numbers from the same rows, history_end and future');
 
 -- A plain PyTorch state with input_size 3 (no seqforecast keys) -------------
 CREATE TEMP TABLE plain AS
@@ -177,6 +214,8 @@ SELECT is((SELECT options->'features' FROM seq_model WHERE name = 'ixt-plain'), 
 SELECT is((SELECT (seq_model_export('ixt-plain')->>'inputs')::int), 3, 'inputs 3');
 SELECT throws_ok($$SELECT * FROM seq_forecast('ixt-plain', 2, '{1,2,3,4}')$$, '22023', 'model "ixt-plain" needs future covariates',
                  'it is never forecast without its covariates');
+SELECT is((SELECT count(*)::int FROM seq_predict('ixt-plain', ARRAY[[1, 0, 0], [2, 1, 0], [3, 0, 1], [4, 1, 1], [5, 0, 0], [6, 2, 2]]::float8[])),
+          2, 'and it predicts from rows of the value and its two inputs');
 SELECT lives_ok($$SELECT seq_model_import('ixt-plain-named', (SELECT s || '{"features": [{"name": "temp"}, {"name": "promo", "shift": 0.5, "scale": 2}]}' FROM plain))$$,
                 'features may name the covariates of a plain state, with or without their scaling');
 SELECT is((SELECT seq_model_export('ixt-plain-named')->'features'),

@@ -21,7 +21,7 @@ SET IntervalStyle = 'postgres';
 SET TimeZone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
-SELECT plan(48);
+SELECT plan(49);
 
 CREATE FUNCTION pg_temp.error_of(sql text) RETURNS text
 LANGUAGE plpgsql AS $$
@@ -208,6 +208,9 @@ SELECT is(pg_temp.error_of($$SELECT seq_train('gru', day, sales, '{"features": [
           '22023: option features is for rows of the target and its covariates', 'features given to the float8 form');
 SELECT is(pg_temp.error_of($$SELECT seq_train('gru', day, ARRAY[sales, promo]) FROM (SELECT * FROM promo UNION ALL SELECT * FROM promo WHERE i = 9) s$$),
           '22023: ts 2024-01-09 appears 2 times', 'a duplicate day named');
+SELECT is(pg_temp.error_of($$SELECT seq_train('gru', day, array_prepend(sales, array_fill(1::float8, ARRAY[63]))) FROM promo$$),
+          '22023: 63 covariates and 7 calendar inputs are more than the 63 inputs a step can take',
+          'covariates and calendar inputs beyond a step''s inputs');
 SELECT is((SELECT count(*) FROM seq_model), :'before'::bigint, 'nothing was stored by the refused trainings');
 
 SELECT * FROM finish();
