@@ -1120,9 +1120,9 @@ COV_SEEDS = (1, 2, 3)
 # and one network, so that both do exactly one training of fixed epochs),
 # on a generated series long enough to time.
 COV_TIME_ROWS = 4000
-COV_TIME_OPTS = {'window': 16, 'hidden': 32, 'epochs': 10, 'refit': False, 'ensemble': 1, 'seed': 1}
+COV_TIME_OPTS = {'window': 16, 'hidden': 32, 'epochs': 30, 'refit': False, 'ensemble': 1, 'seed': 1}
 COV_TIME_WIDTHS = (1, 4)
-COV_TIME_RUNS = 3
+COV_TIME_RUNS = 5
 
 COV_TIME_SQL = r"""
 CREATE TABLE cov_gen AS

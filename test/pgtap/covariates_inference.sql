@@ -8,7 +8,8 @@
 -- training metrics of the held-out part.  Then the refusals: the target
 -- alone for a covariate model, rows for a univariate one, rows of the wrong
 -- width, NULL and non-finite elements, each a 22xxx error naming what was
--- expected, nothing stored.
+-- expected, nothing stored.  A time-aware covariate model (calendar inputs
+-- beside the covariates) agrees the same way given ts and history_end.
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \pset format unaligned
@@ -19,7 +20,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(49);
+SELECT plan(55);
 SET LOCAL client_min_messages = warning;
 
 CREATE FUNCTION pg_temp.error_of(sql text) RETURNS text
@@ -217,6 +218,40 @@ SELECT ok(with_values LIKE '%plotted predictions ' || (SELECT to_char((metrics->
 SELECT is((SELECT count(*) FROM seq_predict(:cov_id::bigint, (SELECT all_rows FROM ci_rows),
                                             (SELECT array_agg(date '2024-01-01' + i ORDER BY i) FROM ci_sales)::timestamptz[])
            WHERE ts IS NOT NULL), 386::bigint, 'seq_predict returns the ts given with rows');
+
+-- A time-aware covariate model (seq_train(kind, ts, value float8[])): its
+-- calendar inputs (day of week by default for daily rows) beside the
+-- covariates.  With ts the functions over rows agree as above; history rows
+-- need history_end.
+CREATE TEMP TABLE ci_days AS
+SELECT i, date '2024-01-01' + i AS day, promo, sales FROM ci_sales WHERE i <= 300;
+SELECT seq_train('gru', day, ARRAY[sales, promo], '{"name": "ci-days", "features": ["promo"], "seed": 1, "refit": false}') AS day_id FROM ci_days \gset
+SELECT n_train + n_validation AS day_first FROM seq_models WHERE id = :day_id \gset
+SELECT count(*) AS models_before FROM seq_model \gset
+SELECT is((SELECT options->'calendar' FROM seq_model WHERE id = :day_id), '["day_of_week"]'::jsonb,
+          'the time-aware covariate model has calendar inputs');
+SELECT ok(pg_temp.reldiff(
+              (SELECT predicted FROM seq_predict(:day_id::bigint, (SELECT array_agg(ARRAY[sales, promo] ORDER BY i) FROM ci_days),
+                                                 (SELECT array_agg(day::timestamptz ORDER BY i) FROM ci_days)) WHERE position = 300),
+              (SELECT forecast FROM seq_forecast(:day_id::bigint, 1,
+                   history => (SELECT array_agg(ARRAY[sales, promo] ORDER BY i) FROM ci_days WHERE i < 300),
+                   history_end => (SELECT day FROM ci_days WHERE i = 299),
+                   future => (SELECT array_agg(ARRAY[promo]) FROM ci_days WHERE i = 300)))) < 1e-6,
+          'with calendar inputs: the last prediction equals seq_forecast from the rows before with history_end');
+SELECT ok((SELECT pg_temp.reldiff(e.r2, (m.metrics->>'r2')::float8) < 1e-6
+           FROM seq_evaluate(:day_id::bigint, (SELECT array_agg(ARRAY[sales, promo] ORDER BY i) FROM ci_days WHERE i > :day_first), 1,
+                             (SELECT array_agg(day::timestamptz ORDER BY i) FROM ci_days WHERE i > :day_first)) AS e,
+                seq_model AS m WHERE m.id = :day_id),
+          'with calendar inputs: seq_evaluate over the held-out rows and their ts gives the training R^2');
+SELECT ok((SELECT bool_and(pg_temp.reldiff(a.forecast, b.forecast) < 1e-6)
+           FROM seq_forecast(:day_id::bigint, 3, future => ARRAY[[0], [1], [0]]::float8[]) AS a
+           JOIN seq_forecast(:day_id::bigint, 3, history => (SELECT array_agg(ARRAY[sales, promo] ORDER BY i) FROM ci_days),
+                             history_end => (SELECT max(day) FROM ci_days), future => ARRAY[[0], [1], [0]]::float8[]) AS b USING (step)),
+          'with calendar inputs: history => the training rows and their end forecasts as the stored tail');
+SELECT is(pg_temp.error_of(format($$SELECT * FROM seq_anomalies(%s::bigint, (SELECT array_agg(ARRAY[sales, promo] ORDER BY i) FROM ci_days))$$, :day_id)),
+          '22023: ts is needed for a model with calendar inputs', 'with calendar inputs: rows without ts are refused');
+SELECT is(pg_temp.error_of(format($$SELECT * FROM seq_forecast(%s::bigint, 1, history => (SELECT array_agg(ARRAY[sales, promo] ORDER BY i) FROM ci_days), future => ARRAY[[0]]::float8[])$$, :day_id)),
+          '22023: history_end is needed with a history for a model with calendar inputs', 'with calendar inputs: history rows need history_end');
 
 -- The target alone for a covariate model, rows for a univariate one (the
 -- latter keeps 1.0's SQLSTATE and message for a two-dimensional series,
