@@ -49,10 +49,12 @@ typedef struct RowsState
 /*
  * Option features: an array of text naming the covariates, taken out of the
  * options before the common parser (which knows only the univariate
- * options) reads the rest.
+ * options) reads the rest: into *features (palloc'd) and *n_features, left
+ * as they are when the options have none.  Shared by the float8[] forms
+ * here and the ts + float8[] forms in timeaxis.c.
  */
-static Jsonb *
-TakeFeatures(Jsonb *options, RowsState *state)
+Jsonb *
+TakeFeatureNames(Jsonb *options, char ***features, int *n_features)
 {
 	JsonbValue	v;
 	JsonbIterator *it;
@@ -68,8 +70,7 @@ TakeFeatures(Jsonb *options, RowsState *state)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option features must be an array of text"),
 				 errhint("Name the covariates in row order, for example {\"features\": [\"price\", \"promo\"]}.")));
-	state->features = palloc(sizeof(char *) *
-							 Max(JsonContainerSize(v.val.binary.data), 1));
+	*features = palloc(sizeof(char *) * Max(JsonContainerSize(v.val.binary.data), 1));
 	it = JsonbIteratorInit(v.val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
 	{
@@ -81,11 +82,54 @@ TakeFeatures(Jsonb *options, RowsState *state)
 					 errmsg("option features must be an array of non-empty text, but element %d is not",
 							n + 1)));
 		CheckOptionText("features", e.val.string.val, e.val.string.len);
-		state->features[n++] = pnstrdup(e.val.string.val, e.val.string.len);
+		(*features)[n++] = pnstrdup(e.val.string.val, e.val.string.len);
 	}
-	state->n_features = n;
+	*n_features = n;
 	return DatumGetJsonbP(DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(options),
 											  CStringGetTextDatum("features")));
+}
+
+/*
+ * Check row r (1-based) of a training series of rows: one-dimensional, of the
+ * target and 1 to SF_MAX_EXOG covariates, as wide as row 1 (*width, 0 until
+ * row 1 sets it) and as the option features' n_features names (0: none).
+ * Shared by the float8[] forms here and the ts + float8[] forms in timeaxis.c.
+ */
+int
+CheckTrainingRow(ArrayType *row, int64 r, int *width_of_first, int n_features)
+{
+	int			width;
+
+	if (ARR_NDIM(row) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("row %lld must be a one-dimensional array of the target and its covariates",
+						(long long) r),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(row))));
+	width = ArrayGetNItems(ARR_NDIM(row), ARR_DIMS(row));
+	if (*width_of_first == 0)
+	{
+		if (width < 2 || width > SF_MAX_INPUTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("row 1 has %d values, but a row needs the target and 1 to %d covariates",
+							width, SF_MAX_EXOG),
+					 errhint("A series without covariates uses the float8 form of seq_train.")));
+		if (n_features > 0 && n_features != width - 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option features names %d covariates, but the rows hold %d",
+							n_features, width - 1)));
+		*width_of_first = width;
+	}
+	else if (width != *width_of_first)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("row %lld has %d values, but row 1 has %d", (long long) r,
+						width, *width_of_first),
+				 errdetail("Every row holds the target and the same %d covariates.",
+						   *width_of_first - 1)));
+	return width;
 }
 
 /* Append one row, checked: the same width as the first, no NULL, finite. */
@@ -98,35 +142,7 @@ AppendRow(RowsState *state, ArrayType *row, MemoryContext aggctx)
 	bits8	   *nulls;
 	double	   *row_at;
 
-	if (ARR_NDIM(row) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("row %lld must be a one-dimensional array of the target and its covariates",
-						(long long) r),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(row))));
-	width = ArrayGetNItems(ARR_NDIM(row), ARR_DIMS(row));
-	if (state->width == 0)
-	{
-		if (width < 2 || width > SF_MAX_INPUTS)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("row 1 has %d values, but a row needs the target and 1 to %d covariates",
-							width, SF_MAX_EXOG),
-					 errhint("A series without covariates uses the float8 form of seq_train.")));
-		if (state->n_features > 0 && state->n_features != width - 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option features names %d covariates, but the rows hold %d",
-							state->n_features, width - 1)));
-		state->width = width;
-	}
-	else if (width != state->width)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("row %lld has %d values, but row 1 has %d", (long long) r,
-						width, state->width),
-				 errdetail("Every row holds the target and the same %d covariates.",
-						   state->width - 1)));
+	width = CheckTrainingRow(row, r, &state->width, state->n_features);
 
 	values = (const double *) ARR_DATA_PTR(row);
 	nulls = ARR_NULLBITMAP(row);
@@ -197,7 +213,7 @@ AccumulateRows(FunctionCallInfo fcinfo, bool stores)
 		old = MemoryContextSwitchTo(aggctx);
 		state = palloc0(sizeof(RowsState));
 		options = PG_NARGS() > 3 && !PG_ARGISNULL(3) ? PG_GETARG_JSONB_P(3) : NULL;
-		options = TakeFeatures(options, state);
+		options = TakeFeatureNames(options, &state->features, &state->n_features);
 		ReadOptions(&state->opts, text_to_cstring(PG_GETARG_TEXT_PP(1)), options);
 		MemoryContextSwitchTo(old);
 		if (stores && CitusTaskFromElsewhere())

@@ -117,6 +117,11 @@ extern char *MetaToServer(char *meta, size_t len);
 extern const char *MetaToUtf8(const char *meta);
 extern void CheckOptionText(const char *key, const char *value, int len);
 
+/* covariates.c */
+extern Jsonb *TakeFeatureNames(Jsonb *options, char ***features, int *n_features);
+extern int	CheckTrainingRow(ArrayType *row, int64 r, int *width_of_first,
+							 int n_features);
+
 /* forecast.c */
 extern double IntervalRadius(const SfModel *m, int h);
 extern int64 SeriesPhase(const SfModel *m, const double *series, int n);

@@ -640,10 +640,6 @@ static Jsonb *
 TakeTimeFeatures(Jsonb *options, TimeState *st)
 {
 	JsonbValue	v;
-	JsonbIterator *it;
-	JsonbIteratorToken tok;
-	JsonbValue	e;
-	int			n = 0;
 
 	if (options == NULL || !JB_ROOT_IS_OBJECT(options) ||
 		!getKeyJsonValueFromContainer(&options->root, "features", 8, &v))
@@ -653,28 +649,7 @@ TakeTimeFeatures(Jsonb *options, TimeState *st)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option features is for rows of the target and its covariates"),
 				 errhint("Pass the value as a float8[] of the target then its covariates.")));
-	if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option features must be an array of text"),
-				 errhint("Name the covariates in row order, for example {\"features\": [\"price\", \"promo\"]}.")));
-	st->features = palloc(sizeof(char *) * Max(JsonContainerSize(v.val.binary.data), 1));
-	it = JsonbIteratorInit(v.val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
-	{
-		if (tok != WJB_ELEM)
-			continue;
-		if (e.type != jbvString || e.val.string.len == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option features must be an array of non-empty text, but element %d is not",
-							n + 1)));
-		CheckOptionText("features", e.val.string.val, e.val.string.len);
-		st->features[n++] = pnstrdup(e.val.string.val, e.val.string.len);
-	}
-	st->n_features = n;
-	return DatumGetJsonbP(DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(options),
-											  CStringGetTextDatum("features")));
+	return TakeFeatureNames(options, &st->features, &st->n_features);
 }
 
 /* The name of covariate j (1-based) for messages: " (price)" or "". */
@@ -697,35 +672,7 @@ RowValues(TimeState *st, ArrayType *row, double *v, int64 r)
 	const double *values;
 	bits8	   *nulls;
 
-	if (ARR_NDIM(row) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("row %lld must be a one-dimensional array of the target and its covariates",
-						(long long) r),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(row))));
-	width = ArrayGetNItems(ARR_NDIM(row), ARR_DIMS(row));
-	if (st->width == 0)
-	{
-		if (width < 2 || width > SF_MAX_INPUTS)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("row 1 has %d values, but a row needs the target and 1 to %d covariates",
-							width, SF_MAX_EXOG),
-					 errhint("A series without covariates uses the float8 form of seq_train.")));
-		if (st->n_features > 0 && st->n_features != width - 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option features names %d covariates, but the rows hold %d",
-							st->n_features, width - 1)));
-		st->width = width;
-	}
-	else if (width != st->width)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("row %lld has %d values, but row 1 has %d", (long long) r,
-						width, st->width),
-				 errdetail("Every row holds the target and the same %d covariates.",
-						   st->width - 1)));
+	width = CheckTrainingRow(row, r, &st->width, st->n_features);
 	values = (const double *) ARR_DATA_PTR(row);
 	nulls = ARR_NULLBITMAP(row);
 	for (int j = 0, at = 0; j < width; j++)
