@@ -621,9 +621,10 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 						result.best_epoch, result.val_loss[result.best_epoch - 1],
 						*train_seconds)));
 
+	/* the format the encoder writes: 3 for a time-aware model (FORMAT.md) */
 	initStringInfo(&meta);
 	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
-					 SF_FORMAT_VERSION, OptionsWithTime(o, tm));
+					 tm ? SF_FORMAT_NEWEST : SF_FORMAT_VERSION, OptionsWithTime(o, tm));
 	appendStringInfo(&meta, "\"n_train\": %d, \"n_validation\": %d, \"n_test\": %d, "
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"restarts\": %d, \"season\": %d",
 					 split.n_train, split.n_val, split.n_test,
