@@ -397,28 +397,18 @@ TrainRowsAndEncode(RowsState *state, double *train_seconds)
 	else
 		appendStringInfoString(&meta, ", \"r2\": null, \"rmse\": null, \"mae\": null, "
 							   "\"mape\": null, \"smape\": null, \"naive_r2\": null");
-	appendStringInfoString(&meta, "}, \"loss\": [");
-	for (int e = 0; e < result.epochs_run; e++)
-	{
-		if (e)
-			appendStringInfoString(&meta, ", ");
-		AppendFloat(&meta, result.loss[e]);
-	}
-	appendStringInfoString(&meta, "], \"val_loss\": null");
+	appendStringInfoString(&meta, "}, \"loss\": ");
+	AppendFloatArray(&meta, result.loss, result.epochs_run);
+	appendStringInfoString(&meta, ", \"val_loss\": null");
 
 	/*
 	 * The covariates of the stored window's values 2 .. window, row-major:
 	 * seq_forecast feeds them with the future's rows (sf_forecast_x).
 	 */
-	appendStringInfoString(&meta, ", \"tail_covariates\": [");
-	for (int i = n - o->arch.window + 1; i < n; i++)
-		for (int j = 0; j < k; j++)
-		{
-			if (i > n - o->arch.window + 1 || j)
-				appendStringInfoString(&meta, ", ");
-			AppendFloat(&meta, exog[(size_t) i * k + j]);
-		}
-	appendStringInfoString(&meta, "]}");
+	appendStringInfoString(&meta, ", \"tail_covariates\": ");
+	AppendFloatArray(&meta, exog + (size_t) (n - o->arch.window + 1) * k,
+					 (int64) (o->arch.window - 1) * k);
+	appendStringInfoChar(&meta, '}');
 
 	/*
 	 * With refit (the default), the stored networks are trained again from

@@ -95,3 +95,17 @@ AppendFloat(StringInfo s, double v)
 	else
 		appendStringInfoString(s, "null");
 }
+
+/* n floats as a JSON array: "[v0, v1, ...]", each as AppendFloat writes it. */
+void
+AppendFloatArray(StringInfo s, const double *v, int64 n)
+{
+	appendStringInfoChar(s, '[');
+	for (int64 i = 0; i < n; i++)
+	{
+		if (i)
+			appendStringInfoString(s, ", ");
+		AppendFloat(s, v[i]);
+	}
+	appendStringInfoChar(s, ']');
+}

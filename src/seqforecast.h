@@ -86,6 +86,7 @@ extern void *AllocWork(size_t bytes);
 extern void InterruptTick(void *ctx);
 extern const sf_hooks InterruptHooks;
 extern void AppendFloat(StringInfo s, double v);
+extern void AppendFloatArray(StringInfo s, const double *v, int64 n);
 
 /* options.c */
 extern void ReadOptions(SfOptions *opts, const char *kind, Jsonb *json);

@@ -1528,15 +1528,9 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 		}
 		/* the covariates of the stored window's values 2 .. window (forecast.c) */
 		initStringInfo(&extra);
-		appendStringInfoString(&extra, ", \"tail_covariates\": [");
-		for (int64 i = Max(n - T + 1, 0); i < n; i++)
-			for (int j = 0; j < k; j++)
-			{
-				if (i > Max(n - T + 1, 0) || j)
-					appendStringInfoString(&extra, ", ");
-				AppendFloat(&extra, st->covariates[i * k + j]);
-			}
-		appendStringInfoChar(&extra, ']');
+		appendStringInfoString(&extra, ", \"tail_covariates\": ");
+		AppendFloatArray(&extra, st->covariates + Max(n - T + 1, 0) * k,
+						 (n - Max(n - T + 1, 0)) * k);
 		appendStringInfo(&metrics, ", \"covariates\": %d, \"n_filled_covariates\": " INT64_FORMAT,
 						 k, st->n_filled_covariates);
 	}

@@ -455,14 +455,8 @@ HoldoutStepsX(const sf_model *model, const double *series, int n,
 	ScoreSteps(&m, series, padded, split,
 			   MaseScale(series, split->n_train + split->n_val + model->arch.window, season),
 			   &hs, work);
-	appendStringInfoString(meta, ", \"mase_by_step\": [");
-	for (int h = 0; h < hs.steps; h++)
-	{
-		if (h)
-			appendStringInfoString(meta, ", ");
-		AppendFloat(meta, hs.mase[h]);
-	}
-	appendStringInfoChar(meta, ']');
+	appendStringInfoString(meta, ", \"mase_by_step\": ");
+	AppendFloatArray(meta, hs.mase, hs.steps);
 	AppendScore(meta, "interval_coverage", hs.coverage);
 	appendStringInfo(meta, ", \"interval_level\": %g, \"interval_steps\": %d",
 					 INTERVAL_COVERAGE, hs.steps);
@@ -646,14 +640,8 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 		ScoreHoldout(&meta, &m, o, series, state->exog, &split, scale, work);
 		ScoreSteps(&m, series, state->exog, &split, scale, &hs, work);
 		n_radius = hs.steps;
-		appendStringInfoString(&meta, ", \"mase_by_step\": [");
-		for (int h = 0; h < hs.steps; h++)
-		{
-			if (h)
-				appendStringInfoString(&meta, ", ");
-			AppendFloat(&meta, hs.mase[h]);
-		}
-		appendStringInfoChar(&meta, ']');
+		appendStringInfoString(&meta, ", \"mase_by_step\": ");
+		AppendFloatArray(&meta, hs.mase, hs.steps);
 		AppendScore(&meta, "interval_coverage", hs.coverage);
 		appendStringInfo(&meta, ", \"interval_level\": %g, \"interval_steps\": %d",
 						 INTERVAL_COVERAGE, n_radius);
@@ -667,25 +655,11 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 		for (size_t i = 0; i < lengthof(keys); i++)
 			appendStringInfo(&meta, ", \"%s\": null", keys[i]);
 	}
-	appendStringInfoString(&meta, "}, \"loss\": [");
-	for (int e = 0; e < result.epochs_run; e++)
-	{
-		if (e)
-			appendStringInfoString(&meta, ", ");
-		AppendFloat(&meta, result.loss[e]);
-	}
-	appendStringInfoString(&meta, "], \"val_loss\": ");
+	appendStringInfoString(&meta, "}, \"loss\": ");
+	AppendFloatArray(&meta, result.loss, result.epochs_run);
+	appendStringInfoString(&meta, ", \"val_loss\": ");
 	if (result.val_loss)
-	{
-		appendStringInfoChar(&meta, '[');
-		for (int e = 0; e < result.epochs_run; e++)
-		{
-			if (e)
-				appendStringInfoString(&meta, ", ");
-			AppendFloat(&meta, result.val_loss[e]);
-		}
-		appendStringInfoChar(&meta, ']');
-	}
+		AppendFloatArray(&meta, result.val_loss, result.epochs_run);
 	else
 		appendStringInfoString(&meta, "null");
 	if (tm)
