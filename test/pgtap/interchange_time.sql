@@ -21,7 +21,7 @@ SET LOCAL client_min_messages = warning;
 SET LOCAL DateStyle = 'ISO, YMD';
 SET LOCAL TimeZone = 'Europe/Berlin';
 
-SELECT plan(80);
+SELECT plan(81);
 
 CREATE TEMP TABLE o AS SELECT '{"epochs": 2, "ensemble": 2, "hidden": 4, "head": [4], "seed": 3}'::jsonb AS j;
 CREATE FUNCTION pg_temp.opts(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -211,6 +211,7 @@ SELECT is((SELECT seq_model_export('ixt-plain')->'features'),
           '[{"name": "x1", "scale": 1, "shift": 0}, {"name": "x2", "scale": 1, "shift": 0}]',
           'as a model of two covariates x1, x2 fed unscaled (shift 0, scale 1)');
 SELECT is((SELECT options->'features' FROM seq_model WHERE name = 'ixt-plain'), '["x1", "x2"]', 'named x1, x2 in options.features');
+SELECT is((SELECT features FROM seq_models WHERE name = 'ixt-plain'), '{x1,x2}'::text[], 'and in seq_models');
 SELECT is((SELECT (seq_model_export('ixt-plain')->>'inputs')::int), 3, 'inputs 3');
 SELECT throws_ok($$SELECT * FROM seq_forecast('ixt-plain', 2, '{1,2,3,4}')$$, '22023', 'model "ixt-plain" needs future covariates',
                  'it is never forecast without its covariates');
