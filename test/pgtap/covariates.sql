@@ -16,7 +16,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(47);
+SELECT plan(49);
 SET LOCAL client_min_messages = warning;
 
 CREATE FUNCTION pg_temp.error_of(sql text) RETURNS text
@@ -95,6 +95,14 @@ SELECT is((SELECT features FROM seq_models WHERE id = :cov3_id), '{x1,x2,x3}'::t
           'without option features seq_models names them x1, x2, x3 in row order');
 SELECT is((SELECT (metrics->>'covariates')::int FROM seq_model WHERE id = :cov_id), 1,
           'metrics count the covariates');
+SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys((SELECT metrics FROM seq_model WHERE id = :uni_id)) AS k
+           WHERE NOT (SELECT metrics FROM seq_model WHERE id = :cov_id) ? k),
+          NULL, 'a covariate model has every metric a univariate one has');
+SELECT ok((SELECT mase > 0 AND seasonal_naive_mase > mase AND seasonal_naive_r2 < r2
+           FROM seq_model, LATERAL (SELECT (metrics->>'mase')::float8 AS mase, (metrics->>'seasonal_naive_mase')::float8 AS seasonal_naive_mase,
+                                           (metrics->>'seasonal_naive_r2')::float8 AS seasonal_naive_r2, (metrics->>'r2')::float8 AS r2) AS x
+           WHERE id = :cov_id),
+          'its mase and seasonal-naive baselines are scored (the covariate model beats seasonal naive)');
 SELECT is((SELECT n_test FROM seq_models WHERE id = :cov_id), 58, 'the holdout has the univariate split');
 SELECT is(get_byte((SELECT model FROM seq_model WHERE id = :cov_id), 4), 3, 'a covariate model is format 3');
 
