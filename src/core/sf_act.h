@@ -15,7 +15,9 @@
  * every 7th float of 2^-12 <= |x| <= 1 (SF_ACT_STRIDE=1: every float):
  * exp within 1 ulp (relative 2^-23) on [-87, 88]; sigmoid within 1.2e-7
  * and tanh within 2.0e-7 absolute everywhere, inside [0, 1] and [-1, 1],
- * NaN passed through.
+ * NaN passed through.  Run over every one of the 2^32 floats (session 5,
+ * SF_ACT_STRIDE=1): worst exp 0.70 ulp (product and sum) and 0.72 ulp
+ * (fused), sigmoid 8.93e-8, tanh 1.79e-7 in both forms.
  */
 #define SF_ACT_CAT(a, b) a##b
 #define SF_ACT_XCAT(a, b) SF_ACT_CAT(a, b)
