@@ -26,7 +26,8 @@
 static const char *const option_keys =
 "name, preset, window, hidden, layers, dropout, head, epochs, batch_size, "
 "learning_rate, test_fraction, validation_fraction, patience, min_epochs, "
-"seed, season, normalize, deseasonalize, level, ensemble, loss, refit, on_short";
+"seed, season, normalize, deseasonalize, level, ensemble, loss, rollout, refit, "
+"on_short";
 
 static void ResolveOptions(SfOptions *opts, bool have_validation);
 
@@ -341,6 +342,8 @@ ReadOptions(SfOptions *opts, const char *kind_name, Jsonb *json)
 				OptionError(key, "true or false", &v);
 			opts->refit = v.val.boolean;
 		}
+		else if (strcmp(key, "rollout") == 0)
+			opts->train.rollout = (int) GetInt(key, &v, 0, SF_MAX_ROLLOUT);
 		else if (strcmp(key, "level") == 0)
 			opts->train.prep.level = (int) GetInt(key, &v, 0, SF_MAX_WINDOW);
 		else if (strcmp(key, "min_epochs") == 0)
@@ -454,7 +457,8 @@ OptionsToJson(const SfOptions *opts)
 		appendStringInfoString(&s, "null");
 	appendStringInfo(&s, ", \"min_epochs\": %d, \"seed\": " UINT64_FORMAT
 					 ", \"season\": %d, \"normalize\": \"%s\", \"deseasonalize\": %s"
-					 ", \"level\": %d, \"ensemble\": %d, \"loss\": \"%s\", \"refit\": %s, \"on_short\": \"%s\"",
+					 ", \"level\": %d, \"ensemble\": %d, \"loss\": \"%s\", \"rollout\": %d"
+					 ", \"refit\": %s, \"on_short\": \"%s\"",
 					 opts->train.min_epochs, opts->train.seed, opts->season,
 					 opts->train.prep.norm == SF_NORM_AUTO ? "auto" :
 					 sf_norm_name(opts->train.prep.norm),
@@ -463,6 +467,7 @@ OptionsToJson(const SfOptions *opts)
 					 opts->train.prep.level, opts->train.ensemble,
 					 opts->train.loss == SF_LOSS_MAE ? "mae" :
 					 opts->train.loss == SF_LOSS_HUBER ? "huber" : "mse",
+					 opts->train.rollout,
 					 opts->refit ? "true" : "false",
 					 opts->skip_short ? "skip" : "error");
 	if (opts->preset)

@@ -198,7 +198,14 @@ typedef struct sf_train_opts
 	double		validation_fraction;	/* end of the training windows */
 	int			patience;		/* 0: no early stopping */
 	uint64_t	seed;
+	int			rollout;		/* 0 .. SF_MAX_ROLLOUT; above 1: in the second
+								 * half of the epochs, each mini-batch is
+								 * followed by one of the same windows rolled
+								 * forward 1 .. rollout - 1 steps on the
+								 * network's own predictions (sf_train.c) */
 } sf_train_opts;
+
+#define SF_MAX_ROLLOUT 64
 
 /* How a series of n values splits into windows. */
 typedef struct sf_split

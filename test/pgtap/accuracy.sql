@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(35);
+SELECT plan(42);
 
 -- A rising seasonal series (period 12, multiplicative, positive), and one
 -- with a trend that leaves the training range far behind.
@@ -30,7 +30,8 @@ SELECT is((SELECT seq_fit('gru', v, o ORDER BY i) FROM seasonal),
 FROM (VALUES ('{"season": 12, "epochs": 5}'::jsonb),
              ('{"season": 12, "epochs": 5, "normalize": "log", "deseasonalize": true, "ensemble": 2}'),
              ('{"season": 12, "epochs": 30, "loss": "huber", "patience": 3, "min_epochs": 10}'),
-             ('{"season": 12, "epochs": 5, "loss": "mae", "level": 3, "normalize": "auto"}')) t(o);
+             ('{"season": 12, "epochs": 5, "loss": "mae", "level": 3, "normalize": "auto"}'),
+             ('{"season": 12, "epochs": 6, "rollout": 4, "dropout": 0.1}')) t(o);
 
 -- The tutorial preset is the 1.0 recipe: the same weights as spelling it out.
 SELECT is((SELECT md5((seq_model_export(seq_fit('gru', v, '{"preset": "tutorial", "epochs": 3}' ORDER BY i))->'tensors')::text) FROM trend),
@@ -52,6 +53,19 @@ SELECT is((SELECT options->>'loss' FROM seq_model JOIN loss_ids USING (id) WHERE
 SELECT isnt((SELECT md5((seq_model_export(seq_fit('gru', v, '{"epochs": 3}' ORDER BY i))->'tensors')::text) FROM trend),
             (SELECT md5((seq_model_export(seq_fit('gru', v, '{"epochs": 3, "loss": "mse"}' ORDER BY i))->'tensors')::text) FROM trend),
             'the default (huber) trains other weights than loss mse');
+
+-- rollout: training windows rolled forward on the network's own predictions
+-- in the second half of the epochs (README "Accuracy"); stored in the
+-- options, 0 for the tutorial, and it changes the weights.
+CREATE TEMP TABLE rollout_id AS
+SELECT seq_train('gru', v, '{"name": "acc_rollout_5", "epochs": 3, "rollout": 5}' ORDER BY i) AS id FROM trend;
+SELECT is((SELECT options->>'rollout' FROM seq_model JOIN rollout_id USING (id)),
+          '5', 'rollout 5 is stored in the options');
+SELECT is((SELECT options->>'rollout' FROM seq_model JOIN loss_ids USING (id) WHERE how = 'tutorial'),
+          '0', 'preset tutorial: rollout 0');
+SELECT isnt((SELECT md5((seq_model_export(seq_fit('gru', v, '{"epochs": 6, "rollout": 0}' ORDER BY i))->'tensors')::text) FROM trend),
+            (SELECT md5((seq_model_export(seq_fit('gru', v, '{"epochs": 6, "rollout": 4}' ORDER BY i))->'tensors')::text) FROM trend),
+            'rollout 4 trains other weights than rollout 0');
 
 -- Window-relative normalization extrapolates a trend; min-max cannot pass
 -- the training maximum (the last training value is 610).
@@ -109,6 +123,12 @@ SELECT throws_ok($$SELECT seq_fit('gru', v, '{"normalize": "zscore"}' ORDER BY i
                  '22023', NULL, 'normalize: an unknown value');
 SELECT throws_ok($$SELECT seq_fit('gru', v, '{"ensemble": 33}' ORDER BY i) FROM trend$$,
                  '22023', NULL, 'ensemble above 32');
+SELECT throws_ok($$SELECT seq_fit('gru', v, '{"rollout": 65}' ORDER BY i) FROM trend$$,
+                 '22023', 'option "rollout" must be an integer between 0 and 64', 'rollout above 64');
+SELECT throws_ok($$SELECT seq_fit('gru', v, '{"rollout": -1}' ORDER BY i) FROM trend$$,
+                 '22023', NULL, 'rollout below 0');
+SELECT throws_ok($$SELECT seq_fit('gru', v, '{"rollout": "8"}' ORDER BY i) FROM trend$$,
+                 '22023', NULL, 'rollout: a string');
 SELECT throws_ok($$SELECT seq_fit('gru', v, '{"preset": "fast"}' ORDER BY i) FROM trend$$,
                  '22023', NULL, 'preset: an unknown value');
 SELECT throws_ok($$SELECT seq_fit('gru', v, '{"normalize": "minmax", "deseasonalize": true}' ORDER BY i) FROM trend$$,

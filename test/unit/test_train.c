@@ -886,6 +886,165 @@ test_learning(void)
 	free(series);
 }
 
+/*
+ * A noisy series with a trend and a weekly cycle, for the rollout tests:
+ * 20 + 0.05 t + 3 sin(2 pi t / 7) + a random walk of small steps + noise.
+ */
+static double *
+drifting_series(int n)
+{
+	double	   *s = xmalloc(sizeof(double) * (size_t) n);
+	unit_rng	r = {777};
+	double		walk = 0;
+
+	for (int t = 0; t < n; t++)
+	{
+		walk += 0.4 * (urand(&r) - 0.5);
+		s[t] = 20.0 + 0.05 * t + 3.0 * sin(2 * UNIT_PI * t / 7.0) + walk +
+			1.5 * (urand(&r) - 0.5);
+	}
+	return s;
+}
+
+/* Mean absolute error of the h-step recursive forecasts from every test origin. */
+static double
+multistep_mae(const sf_model *m, const double *series, int n, int first, int h)
+{
+	int			T = m->arch.window,
+				count = n - first - T - h + 1;
+	double	   *out = xmalloc(sizeof(double) * (size_t) count * h);
+	void	   *iw = xmalloc(sf_infer_bytes(&m->arch, m->n_members, SF_INFER_CHUNK));
+	double		sum = 0;
+
+	sf_forecast_from(m, series, 0, first, count, h, out, iw, NULL);
+	for (int k = 0; k < count; k++)
+		for (int j = 0; j < h; j++)
+			sum += fabs(out[(size_t) k * h + j] - series[first + k + T + j]);
+	free(out);
+	free(iw);
+	return sum / ((double) count * h);
+}
+
+/*
+ * opts.rollout: range; 0 and 1 train the same bytes (no rolled windows);
+ * above 1 the training path changes and stays a function of the seed; the
+ * rolled windows stay inside the training part (changing the held-out
+ * values changes nothing; a series with fewer training windows than
+ * rollout steps trains).  The 14-step error on the held-out origins of a
+ * drifting series is printed beside rollout 0's, not asserted: whether
+ * rollouts help is measured on real series (bench/accuracy.py).
+ */
+static void
+test_rollout(void)
+{
+	static const int head2[2] = {16, 8};
+	sf_arch		arch = make_arch(SF_GRU, 14, 16, 1, 2, head2);
+	sf_train_opts o = default_opts();
+	int			n = 400;
+	double	   *series = drifting_series(n);
+	size_t		P = sf_param_count(&arch);
+	unit_case	c;
+	run			off,
+				one,
+				a,
+				b;
+
+	o.prep.norm = SF_NORM_WINDOW;
+	o.prep.deseasonalize = SF_DESEASON_AUTO;
+	o.prep.season = 7;
+	o.prep.window = 14;
+	o.learning_rate = 0.001;
+	o.loss = SF_LOSS_HUBER;
+	o.epochs = 40;
+
+	uc_begin(&c, "rollout: -1 and %d are rejected (SF_EINVAL)", SF_MAX_ROLLOUT + 1);
+	o.rollout = -1;
+	run_train(&a, &arch, &o, series, n, NULL, 0);
+	if (a.rc != SF_EINVAL)
+		uc_fail(&c, "rollout -1: rc %d", a.rc);
+	free_run(&a);
+	o.rollout = SF_MAX_ROLLOUT + 1;
+	run_train(&a, &arch, &o, series, n, NULL, 0);
+	if (a.rc != SF_EINVAL)
+		uc_fail(&c, "rollout %d: rc %d", SF_MAX_ROLLOUT + 1, a.rc);
+	free_run(&a);
+	uc_end(&c);
+
+	uc_begin(&c, "rollout: 0 and 1 train identical bytes; 8 trains others, the same twice");
+	o.rollout = 0;
+	run_train(&off, &arch, &o, series, n, NULL, 0x00);
+	o.rollout = 1;
+	run_train(&one, &arch, &o, series, n, NULL, 0x55);
+	o.rollout = 8;
+	run_train(&a, &arch, &o, series, n, NULL, 0x00);
+	run_train(&b, &arch, &o, series, n, NULL, 0xff);
+	if (off.rc != SF_OK || one.rc != SF_OK || a.rc != SF_OK || b.rc != SF_OK)
+		uc_fail(&c, "sf_train returned %d %d %d %d", off.rc, one.rc, a.rc, b.rc);
+	else
+	{
+		if (memcmp(off.model.params, one.model.params, sizeof(sf_real) * P) != 0)
+			uc_fail(&c, "rollout 1 trained other params than rollout 0");
+		if (memcmp(off.model.params, a.model.params, sizeof(sf_real) * P) == 0)
+			uc_fail(&c, "rollout 8 trained the params of rollout 0");
+		if (memcmp(a.model.params, b.model.params, sizeof(sf_real) * P) != 0 ||
+			memcmp(a.loss, b.loss, sizeof(double) * (size_t) o.epochs) != 0)
+			uc_fail(&c, "two identical rollout runs differ");
+		/* the first half of the epochs is the same training */
+		if (memcmp(off.loss, a.loss, sizeof(double) * (size_t) (o.epochs / 2)) != 0)
+			uc_fail(&c, "losses differ before the rollouts start");
+		if (memcmp(off.loss, a.loss, sizeof(double) * (size_t) (o.epochs / 2 + 2)) == 0)
+			uc_fail(&c, "losses equal after the rollouts start");
+	}
+	uc_end(&c);
+
+	uc_begin(&c, "rollout 8: other held-out values train the same bytes (no target beyond the training windows)");
+	if (off.rc == SF_OK && a.rc == SF_OK)
+	{
+		sf_split	s;
+		double	   *moved = xmalloc(sizeof(double) * (size_t) n);
+		run			m;
+
+		sf_split_compute(n, arch.window, o.test_fraction, 0.0, &s);
+		memcpy(moved, series, sizeof(double) * (size_t) n);
+		for (int i = s.n_train + arch.window; i < n; i++)
+			moved[i] = 1e6 * (i % 2 ? 1 : -1);
+		run_train(&m, &arch, &o, moved, n, NULL, 0x00);
+		if (m.rc != SF_OK)
+			uc_fail(&c, "sf_train returned %d", m.rc);
+		else if (memcmp(m.model.params, a.model.params, sizeof(sf_real) * P) != 0 ||
+				 memcmp(m.loss, a.loss, sizeof(double) * (size_t) o.epochs) != 0)
+			uc_fail(&c, "a held-out value changed the training");
+		uc_note(&c, "14-step MAE of the held-out origins: rollout 0 %.4f, rollout 8 %.4f",
+				multistep_mae(&off.model, series, n, s.n_train, 14),
+				multistep_mae(&a.model, series, n, s.n_train, 14));
+		free_run(&m);
+		free(moved);
+	}
+	uc_end(&c);
+	free_run(&off);
+	free_run(&one);
+	free_run(&a);
+	free_run(&b);
+
+	uc_begin(&c, "rollout 16 on a series of 5 training windows trains finite params");
+	o.rollout = 16;
+	o.epochs = 6;
+	o.batch_size = 2;
+	run_train(&a, &arch, &o, series, arch.window + 6, NULL, 0x33);
+	if (a.rc != SF_OK)
+		uc_fail(&c, "sf_train returned %d", a.rc);
+	else
+		for (size_t i = 0; i < P; i++)
+			if (!isfinite(a.model.params[i]))
+			{
+				uc_fail(&c, "param %zu = %g", i, (double) a.model.params[i]);
+				break;
+			}
+	free_run(&a);
+	uc_end(&c);
+	free(series);
+}
+
 void
 test_train(void)
 {
@@ -898,4 +1057,5 @@ test_train(void)
 	test_determinism();
 	test_restarts();
 	test_learning();
+	test_rollout();
 }
