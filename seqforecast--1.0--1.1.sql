@@ -228,6 +228,43 @@ COMMENT ON AGGREGATE @extschema@.seq_train(text, float8[], jsonb) IS 'train a mo
 COMMENT ON AGGREGATE @extschema@.seq_fit(text, float8[]) IS 'train a model of kind on rows of the target then its covariates, return it serialized (no side effect)';
 COMMENT ON AGGREGATE @extschema@.seq_fit(text, float8[], jsonb) IS 'train a model of kind on rows of the target then its covariates with options, return it serialized (no side effect)';
 
+-- seq_models shows a covariate model's feature names (option features, or
+-- x1, x2, ... when none were given), in row order; NULL for a model without
+-- covariates.  CREATE OR REPLACE VIEW may only add columns at the end, so
+-- views over seq_models survive the update.
+CREATE OR REPLACE VIEW @extschema@.seq_models WITH (security_invoker = true) AS
+SELECT m.id,
+       m.name,
+       m.kind,
+       pg_catalog.row_number() OVER (PARTITION BY m.name ORDER BY m.id) AS version,
+       m.id = pg_catalog.max(m.id) OVER (PARTITION BY m.name) AS latest,
+       m.created_at,
+       m.owner,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'r2')::pg_catalog.float8 AS r2,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'naive_r2')::pg_catalog.float8 AS naive_r2,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'seasonal_naive_r2')::pg_catalog.float8 AS seasonal_naive_r2,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'r2')::pg_catalog.float8
+         > pg_catalog.jsonb_extract_path_text(m.metrics, 'seasonal_naive_r2')::pg_catalog.float8
+         AS beats_seasonal_naive,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'rmse')::pg_catalog.float8 AS rmse,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'naive_rmse')::pg_catalog.float8 AS naive_rmse,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'seasonal_naive_rmse')::pg_catalog.float8 AS seasonal_naive_rmse,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'mae')::pg_catalog.float8 AS mae,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'mape')::pg_catalog.float8 AS mape,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'n_train')::pg_catalog.int4 AS n_train,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'n_validation')::pg_catalog.int4 AS n_validation,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'n_test')::pg_catalog.int4 AS n_test,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'epochs_run')::pg_catalog.int4 AS epochs_run,
+       pg_catalog.jsonb_extract_path_text(m.metrics, 'train_seconds')::pg_catalog.float8 AS train_seconds,
+       CASE WHEN pg_catalog.jsonb_typeof(pg_catalog.jsonb_extract_path(m.options, 'features')) = 'array'
+            THEN ARRAY(SELECT f.name
+                       FROM pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_extract_path(m.options, 'features'))
+                            WITH ORDINALITY AS f(name, i)
+                       ORDER BY f.i)
+       END AS features
+FROM @extschema@.seq_model AS m;
+COMMENT ON VIEW @extschema@.seq_models IS 'the models you can see, one line per version: version within the name, newest flag, key holdout metrics beside the naive baselines, a covariate model''s feature names';
+
 -- Time-aware series (issue 11) -----------------------------------------------
 --
 -- seq_train and seq_fit take a timestamp (date, timestamp or timestamptz)

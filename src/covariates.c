@@ -249,187 +249,75 @@ seq_fit_rows_accum(PG_FUNCTION_ARGS)
 	return PointerGetDatum(AccumulateRows(fcinfo, false));
 }
 
-/* The options of a covariate model: the common ones and the feature names. */
-static char *
-RowsOptionsJson(const RowsState *state)
+/*
+ * The options' member naming k covariates: the names given with option
+ * features (n_features of them), or x1, x2, ...
+ */
+void
+AppendFeatureNames(StringInfo s, char **features, int n_features, int k)
 {
-	StringInfoData s;
-	char	   *common = OptionsToJson(&state->opts);
-	size_t		len = strlen(common);
-
-	initStringInfo(&s);
-	Assert(len >= 2 && common[len - 1] == '}');
-	appendBinaryStringInfo(&s, common, len - 1);
-	appendStringInfoString(&s, ", \"features\": [");
-	for (int j = 0; j < state->width - 1; j++)
+	appendStringInfoString(s, ", \"features\": [");
+	for (int j = 0; j < k; j++)
 	{
 		if (j)
-			appendStringInfoString(&s, ", ");
-		if (state->n_features)
-			escape_json(&s, state->features[j]);
+			appendStringInfoString(s, ", ");
+		if (n_features)
+			escape_json(s, features[j]);
 		else
-			escape_json(&s, psprintf("x%d", j + 1));
+			escape_json(s, psprintf("x%d", j + 1));
 	}
-	appendStringInfoString(&s, "]}");
-	return s.data;
+	appendStringInfoChar(s, ']');
 }
 
 /*
  * Train on the collected rows and return the serialized model, or NULL for
- * a too-short series with on_short = 'skip'.
+ * a too-short series with on_short = 'skip'.  The training, scoring and
+ * refit are a univariate model's (train.c) with the covariates as inputs.
  */
 static bytea *
 TrainRowsAndEncode(RowsState *state, double *train_seconds)
 {
 	SfOptions  *o = &state->opts;
-	int			n = (int) state->n;
+	int64		n = state->n;
 	int			k = state->width - 1;
-	sf_split	split;
-	sf_model	model;
-	sf_train_result result;
-	size_t		n_params;
-	size_t		train_bytes,
-				infer_bytes;
+	int			T = o->arch.window;
 	double	   *series,
 			   *exog;
-	void	   *work;
-	instr_time	start,
-				end;
-	StringInfoData meta;
-	int			rc;
-	double		radius[HOLDOUT_MAX_STEPS];
-	int			n_radius = 0;
+	StringInfoData options,
+				metrics,
+				extra;
 
-	*train_seconds = 0;
-	if (sf_split_compute(n, o->arch.window, o->train.test_fraction,
-						 o->train.validation_fraction, &split) != SF_OK)
-	{
-		if (o->skip_short)
-		{
-			ereport(NOTICE,
-					(errmsg("skipping model \"%s\": series of %d rows is too short", o->name, n)));
-			return NULL;
-		}
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("series of %d rows is too short for model \"%s\"", n, o->name),
-				 errdetail("With window %d, test_fraction %g and validation_fraction %g the windows need more rows.",
-						   o->arch.window, o->train.test_fraction,
-						   o->train.validation_fraction)));
-	}
-
-	memset(&model, 0, sizeof(model));
-	model.arch = o->arch;
-	model.arch.inputs = 1 + k;
-	model.n_members = o->train.ensemble;
-	model.n_exog = k;
-	for (int j = 0; j < k; j++)
-		model.exog[j].kind = SF_EXOG_COVARIATE;
-	n_params = (size_t) o->train.ensemble * sf_param_count(&model.arch);
-	train_bytes = sf_train_bytes(&model.arch, &o->train, n);
-	infer_bytes = sf_infer_bytes(&model.arch, o->train.ensemble, SF_INFER_CHUNK);
-	CheckMemoryRequest(train_bytes + infer_bytes + n_params * sizeof(sf_real) +
-					   sizeof(double) * n * (k + 2),
-					   psprintf("training model \"%s\"", o->name),
-					   "Reduce window, hidden, layers or batch_size, or raise seqforecast.max_memory.");
-
-	/* the target apart from the covariates, as the core reads them */
+	CheckMemoryRequest(sizeof(double) * (n + (n + HOLDOUT_MAX_STEPS) * k),
+					   psprintf("training model \"%s\"", o->name), NULL);
+	/*
+	 * The target apart from the covariates, as the core reads them; the
+	 * last row of covariates stands for the rows past the end.
+	 */
 	series = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
-	exog = palloc_extended(sizeof(double) * n * k, MCXT_ALLOC_HUGE);
-	for (int i = 0; i < n; i++)
+	exog = palloc_extended(sizeof(double) * (n + HOLDOUT_MAX_STEPS) * k, MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < n + HOLDOUT_MAX_STEPS; i++)
 	{
-		const double *row = state->blocks[i / ROWS_PER_BLOCK] +
-			(size_t) (i % ROWS_PER_BLOCK) * state->width;
+		int64		r = Min(i, n - 1);
+		const double *row = state->blocks[r / ROWS_PER_BLOCK] +
+			(size_t) (r % ROWS_PER_BLOCK) * state->width;
 
-		series[i] = row[0];
+		if (i < n)
+			series[i] = row[0];
 		memcpy(exog + (size_t) i * k, row + 1, sizeof(double) * k);
 	}
-	model.params = palloc_extended(n_params * sizeof(sf_real), MCXT_ALLOC_HUGE);
-	result.loss = palloc(sizeof(double) * o->train.epochs);
-	result.val_loss = split.n_val > 0 ? palloc(sizeof(double) * o->train.epochs) : NULL;
-	work = palloc_extended(Max(train_bytes, infer_bytes), MCXT_ALLOC_HUGE);
 
-	INSTR_TIME_SET_CURRENT(start);
-	rc = sf_train_x(&model, &o->train, series, n, exog, work, &result, &InterruptHooks);
-	INSTR_TIME_SET_CURRENT(end);
-	INSTR_TIME_SUBTRACT(end, start);
-	*train_seconds = INSTR_TIME_GET_DOUBLE(end);
-	if (rc == SF_ENONPOSITIVE)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("normalize \"log\" needs a positive target, but model \"%s\" has a value of 0 or less", o->name),
-				 errhint("Use normalize \"window\" (or \"auto\", which picks it for such a series).")));
-	if (rc != SF_OK)
-		elog(ERROR, "training failed with core error %d", rc);
-
-	initStringInfo(&meta);
-	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
-					 SF_FORMAT_NEWEST, RowsOptionsJson(state));
-	appendStringInfo(&meta, "\"n_train\": %d, \"n_validation\": %d, \"n_test\": %d, "
-					 "\"epochs_run\": %d, \"best_epoch\": %d, \"restarts\": %d, \"covariates\": %d",
-					 split.n_train, split.n_val, split.n_test,
-					 result.epochs_run, result.best_epoch, result.restarts, k);
-	if (split.n_test > 0)
-	{
-		int			first = split.n_train + split.n_val;
-		double	   *pred = palloc(sizeof(double) * split.n_test);
-		double	   *naive = palloc(sizeof(double) * split.n_test);
-		const double *actual = series + first + o->arch.window;
-		sf_scores	sc,
-					sn;
-
-		sf_predict_windows_x(&model, series + first, exog + (size_t) first * k,
-							 model.prep.season ? first % model.prep.season : 0,
-							 split.n_test, pred, work, &InterruptHooks);
-		for (int t = 0; t < split.n_test; t++)
-			naive[t] = actual[t - 1];
-		sf_score(actual, pred, split.n_test, &sc);
-		sf_score(actual, naive, split.n_test, &sn);
-		AppendScore(&meta, "r2", sc.r2);
-		AppendScore(&meta, "rmse", sc.rmse);
-		AppendScore(&meta, "mae", sc.mae);
-		AppendScore(&meta, "mape", sc.mape);
-		AppendScore(&meta, "smape", sc.smape);
-		AppendScore(&meta, "naive_r2", sn.r2);
-		n_radius = HoldoutStepsX(&model, series, n, exog, &split, o->season, &meta,
-								 radius, work);
-	}
-	else
-		appendStringInfoString(&meta, ", \"r2\": null, \"rmse\": null, \"mae\": null, "
-							   "\"mape\": null, \"smape\": null, \"naive_r2\": null");
-	appendStringInfoString(&meta, "}, \"loss\": ");
-	AppendFloatArray(&meta, result.loss, result.epochs_run);
-	appendStringInfoString(&meta, ", \"val_loss\": null");
-
-	/*
-	 * The covariates of the stored window's values 2 .. window, row-major:
-	 * seq_forecast feeds them with the future's rows (sf_forecast_x).
-	 */
-	appendStringInfoString(&meta, ", \"tail_covariates\": ");
-	AppendFloatArray(&meta, exog + (size_t) (n - o->arch.window + 1) * k,
-					 (int64) (o->arch.window - 1) * k);
-	appendStringInfoChar(&meta, '}');
-
-	/*
-	 * With refit (the default), the stored networks are trained again from
-	 * the same seeds on every window, as a univariate model's are
-	 * (train.c): the scores and intervals above judged networks that never
-	 * saw the held-out windows, and the newest rows matter most to a
-	 * forecast.  The covariates' scaling is fitted again on those rows.
-	 */
-	if (o->refit && split.n_test > 0)
-	{
-		sf_train_opts all = o->train;
-
-		all.test_fraction = 0;
-		rc = sf_train_x(&model, &all, series, n, exog, work, &result, &InterruptHooks);
-		if (rc != SF_OK)
-			elog(ERROR, "refitting failed with core error %d", rc);
-	}
-
-	return EncodeModel(&model, series + n - o->arch.window, o->arch.window,
-					   model.prep.season ? (n - o->arch.window) % model.prep.season : 0,
-					   radius, n_radius, meta.data);
+	initStringInfo(&options);
+	AppendFeatureNames(&options, state->features, state->n_features, k);
+	initStringInfo(&metrics);
+	appendStringInfo(&metrics, ", \"covariates\": %d", k);
+	/* the covariates of the stored window's values 2 .. window (forecast.c) */
+	initStringInfo(&extra);
+	appendStringInfoString(&extra, ", \"tail_covariates\": ");
+	AppendFloatArray(&extra, exog + (size_t) Max(n - T + 1, 0) * k,
+					 (n - Max(n - T + 1, 0)) * k);
+	o->arch.inputs = 1 + k;
+	return TrainSeriesWith(o, series, n, options.data, metrics.data, NULL, extra.data,
+						   NULL, k, exog, train_seconds);
 }
 
 static void

@@ -477,7 +477,9 @@ ForecastRows(FunctionCallInfo fcinfo, int ncols)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("model has no training series to continue from"),
-					 errhint("Pass the recent values as the history argument.")));
+					 k > 0 ?
+					 errhint("Pass the last %d rows of the target then its covariates as history, for example array_agg(ARRAY[target, covariates ...] ORDER BY time).", T) :
+					 errhint("Pass at least the last %d values as the history argument.", T)));
 		window = m->tail;
 		phase = m->tail_phase;
 		if (k > 0)

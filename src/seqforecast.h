@@ -96,11 +96,8 @@ extern char *OptionsToJson(const SfOptions *opts);
 extern double *ArrayToSeries(ArrayType *array, const char *what, int *n);
 extern void CheckSeriesValue(const char *what, double v, int64 row);
 
-/* train.c */
+/* train.c: the rows past a series' end its exog holds (TrainSeriesWith) */
 #define HOLDOUT_MAX_STEPS 64
-extern int	HoldoutStepsX(const sf_model *model, const double *series, int n,
-						  const double *exog, const sf_split *split, int season,
-						  StringInfo meta, double *radius, void *work);
 
 /* codec.c */
 extern bytea *EncodeModel(const sf_model *model, const double *tail,
@@ -122,6 +119,7 @@ extern void CheckOptionText(const char *key, const char *value, int len);
 extern Jsonb *TakeFeatureNames(Jsonb *options, char ***features, int *n_features);
 extern int	CheckTrainingRow(ArrayType *row, int64 r, int *width_of_first,
 							 int n_features);
+extern void AppendFeatureNames(StringInfo s, char **features, int n_features, int k);
 
 /* forecast.c */
 extern double IntervalRadius(const SfModel *m, int h);
@@ -151,11 +149,11 @@ extern double *CalendarOfTimestamps(const SfTime *t, const TimestampTz *ts,
 extern bool TransitionStarts(FunctionCallInfo fcinfo, bool stores,
 							 MemoryContext *aggctx);
 extern void AppendScore(StringInfo s, const char *key, double v);
-extern bytea *TrainTimedSeries(SfOptions *opts, double *series, int64 n,
-							   const char *time_options, const char *time_metrics,
-							   const char *time_meta, const char *extra_meta,
-							   const SfTime *time, int n_covariates,
-							   const double *exog, double *seconds);
+extern bytea *TrainSeriesWith(SfOptions *opts, double *series, int64 n,
+							  const char *options, const char *metrics,
+							  const char *time_meta, const char *extra_meta,
+							  const SfTime *time, int n_covariates,
+							  const double *exog, double *seconds);
 
 /* store.c */
 extern char *ModelTable(Oid fn_oid);

@@ -47,7 +47,7 @@
 
 
 /* Calendar rows computed beyond a training series (the held-out forecasts' reach). */
-#define TIME_FUTURE_ROWS 64
+#define TIME_FUTURE_ROWS HOLDOUT_MAX_STEPS
 
 /* The longest default window a frequency's season gives. */
 #define MAX_TIME_WINDOW 96
@@ -1426,19 +1426,7 @@ TimeJson(const TimeState *st, StringInfo options, StringInfo time)
 	AppendCalendarNames(options, t->calendar);
 	appendStringInfoChar(options, ']');
 	if (st->rows_form)
-	{
-		appendStringInfoString(options, ", \"features\": [");
-		for (int j = 0; j < st->width - 1; j++)
-		{
-			if (j)
-				appendStringInfoString(options, ", ");
-			if (st->n_features)
-				escape_json(options, st->features[j]);
-			else
-				escape_json(options, psprintf("x%d", j + 1));
-		}
-		appendStringInfoChar(options, ']');
-	}
+		AppendFeatureNames(options, st->features, st->n_features, st->width - 1);
 
 	/* the rest is in the format's time fields (EncodeModelTime) */
 	initStringInfo(time);
@@ -1538,8 +1526,8 @@ TimeFinal(FunctionCallInfo fcinfo, double *seconds, TimeState **state_out)
 		exog = cal;
 	if (k + cw > 0)
 		st->opts.arch.inputs = 1 + k + cw;
-	return TrainTimedSeries(&st->opts, series, n, options.data, metrics.data,
-							time.data, k > 0 ? extra.data : NULL, &st->time, k, exog, seconds);
+	return TrainSeriesWith(&st->opts, series, n, options.data, metrics.data,
+						   time.data, k > 0 ? extra.data : NULL, &st->time, k, exog, seconds);
 }
 
 PG_FUNCTION_INFO_V1(seq_train_ts_final);

@@ -422,48 +422,6 @@ ScoreSteps(const SfModel *m, const double *series, const double *exog,
 		hs->coverage = (double) inside / tried;
 }
 
-/*
- * The multi-step holdout of a covariate model (covariates.c): its per-step
- * MASE, interval level, steps and coverage appended to meta as for a
- * univariate model; the radii go to radius (HOLDOUT_MAX_STEPS) and their
- * count is returned.  exog: n rows aligned with series.
- */
-int
-HoldoutStepsX(const sf_model *model, const double *series, int n,
-			  const double *exog, const sf_split *split, int season,
-			  StringInfo meta, double *radius, void *work)
-{
-	SfModel		m;
-	HoldoutSteps hs;
-	int			k = model->n_exog;
-	double	   *padded;
-
-	StaticAssertStmt(HOLDOUT_MAX_STEPS == INTERVAL_MAX_STEPS, "radius capacity");
-	if (n != split->n_train + split->n_val + split->n_test + model->arch.window)
-		elog(ERROR, "series of %d rows does not match its holdout split", n);
-	/*
-	 * ScoreSteps reads up to INTERVAL_MAX_STEPS rows past the series' end
-	 * only for forecasts past it, which are not scored: pad them with the
-	 * last row.
-	 */
-	padded = palloc(sizeof(double) * (size_t) (n + INTERVAL_MAX_STEPS) * k);
-	memcpy(padded, exog, sizeof(double) * (size_t) n * k);
-	for (int i = n; i < n + INTERVAL_MAX_STEPS; i++)
-		memcpy(padded + (size_t) i * k, exog + (size_t) (n - 1) * k, sizeof(double) * k);
-	memset(&m, 0, sizeof(m));
-	m.core = *model;
-	ScoreSteps(&m, series, padded, split,
-			   MaseScale(series, split->n_train + split->n_val + model->arch.window, season),
-			   &hs, work);
-	appendStringInfoString(meta, ", \"mase_by_step\": ");
-	AppendFloatArray(meta, hs.mase, hs.steps);
-	AppendScore(meta, "interval_coverage", hs.coverage);
-	appendStringInfo(meta, ", \"interval_level\": %g, \"interval_steps\": %d",
-					 INTERVAL_COVERAGE, hs.steps);
-	memcpy(radius, hs.radius, sizeof(double) * hs.steps);
-	return hs.steps;
-}
-
 /* A training whose weights went NaN or infinite diverged. */
 static void
 CheckFinite(const sf_model *model, size_t n_params, const char *name)
@@ -478,22 +436,23 @@ CheckFinite(const sf_model *model, size_t n_params, const char *name)
 }
 
 /*
- * What a series with timestamps adds to the metadata (timeaxis.c): members
- * of the options and of the metrics (JSON text starting with ", "), and the
- * "time" object.
+ * What a series with timestamps (timeaxis.c) or covariates (covariates.c)
+ * adds to the metadata: members of the options and of the metrics (JSON
+ * text starting with ", "), the "time" object or NULL, more members of the
+ * metadata or NULL, and the format's time fields or NULL.
  */
-typedef struct TimeMeta
+typedef struct SeriesMeta
 {
 	const char *options;
 	const char *metrics;
 	const char *time;
-	const char *extra;			/* more members of the metadata, or NULL */
-	const sf_time *fields;		/* the format's time fields */
-} TimeMeta;
+	const char *extra;
+	const sf_time *fields;
+} SeriesMeta;
 
-/* The options' JSON object with the time members added. */
+/* The options' JSON object with the series' members added. */
 static char *
-OptionsWithTime(const SfOptions *o, const TimeMeta *tm)
+OptionsWithTime(const SfOptions *o, const SeriesMeta *tm)
 {
 	char	   *json = OptionsToJson(o);
 	size_t		len = strlen(json);
@@ -508,10 +467,10 @@ OptionsWithTime(const SfOptions *o, const TimeMeta *tm)
 /*
  * Train on the collected series and return the serialized model, or NULL
  * for a too-short series with on_short = 'skip'.  tm is NULL for a series
- * without timestamps.
+ * of values alone.
  */
 static bytea *
-TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
+TrainAndEncode(TrainState *state, const SeriesMeta *tm, double *train_seconds)
 {
 	SfOptions  *o = &state->opts;
 	int			n = (int) state->n;
@@ -615,10 +574,14 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 						result.best_epoch, result.val_loss[result.best_epoch - 1],
 						*train_seconds)));
 
-	/* the format the encoder writes: 3 for a time-aware model (FORMAT.md) */
+	/*
+	 * the format the encoder writes: 3 for a time-aware or covariate model
+	 * (FORMAT.md)
+	 */
 	initStringInfo(&meta);
 	appendStringInfo(&meta, "{\"format\": %d, \"options\": %s, \"metrics\": {",
-					 tm ? SF_FORMAT_NEWEST : SF_FORMAT_VERSION, OptionsWithTime(o, tm));
+					 (tm && tm->fields) || m.core.n_exog > 0 ? SF_FORMAT_NEWEST : SF_FORMAT_VERSION,
+					 OptionsWithTime(o, tm));
 	appendStringInfo(&meta, "\"n_train\": %d, \"n_validation\": %d, \"n_test\": %d, "
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"restarts\": %d, \"season\": %d",
 					 split.n_train, split.n_val, split.n_test,
@@ -662,7 +625,7 @@ TrainAndEncode(TrainState *state, const TimeMeta *tm, double *train_seconds)
 		AppendFloatArray(&meta, result.val_loss, result.epochs_run);
 	else
 		appendStringInfoString(&meta, "null");
-	if (tm)
+	if (tm && tm->time)
 		appendStringInfo(&meta, ", \"time\": %s", tm->time);
 	if (tm && tm->extra)
 		appendStringInfoString(&meta, tm->extra);
@@ -742,26 +705,36 @@ seq_fit_final(PG_FUNCTION_ARGS)
 }
 
 /*
- * Train on a series built from rows with timestamps (timeaxis.c), with the
- * time members of the metadata.
+ * Train on a series built from rows with timestamps (timeaxis.c) or of the
+ * target and its covariates (covariates.c), with their members of the
+ * metadata (SeriesMeta).  time is NULL without timestamps.  exog holds the
+ * covariates then the calendar columns of n + HOLDOUT_MAX_STEPS rows (the
+ * held-out forecasts read the rows past the end only for steps past it,
+ * which are not scored), or is NULL; n_covariates of its columns are
+ * covariates.
  */
 bytea *
-TrainTimedSeries(SfOptions *opts, double *series, int64 n,
-				 const char *time_options, const char *time_metrics,
-				 const char *time_meta, const char *extra_meta, const SfTime *time,
-				 int n_covariates, const double *exog, double *seconds)
+TrainSeriesWith(SfOptions *opts, double *series, int64 n,
+				const char *options, const char *metrics,
+				const char *time_meta, const char *extra_meta, const SfTime *time,
+				int n_covariates, const double *exog, double *seconds)
 {
 	TrainState	state;
 	sf_time		fields;
-	TimeMeta	tm = {time_options, time_metrics, time_meta, extra_meta, &fields};
+	SeriesMeta	tm = {options, metrics, time_meta, extra_meta, NULL};
 
-	memset(&fields, 0, sizeof(fields));
-	fields.kind = time->kind;
-	fields.gaps = time->gaps;
-	fields.months = time->months;
-	fields.days = time->days;
-	fields.micros = time->usecs;
-	fields.last = time->last;
+	StaticAssertStmt(HOLDOUT_MAX_STEPS == INTERVAL_MAX_STEPS, "rows past the end");
+	if (time)
+	{
+		memset(&fields, 0, sizeof(fields));
+		fields.kind = time->kind;
+		fields.gaps = time->gaps;
+		fields.months = time->months;
+		fields.days = time->days;
+		fields.micros = time->usecs;
+		fields.last = time->last;
+		tm.fields = &fields;
+	}
 	memset(&state, 0, sizeof(state));
 	state.opts = *opts;
 	state.values = series;
@@ -769,6 +742,6 @@ TrainTimedSeries(SfOptions *opts, double *series, int64 n,
 	state.cap = n;
 	state.exog = exog;
 	state.n_covariates = n_covariates;
-	state.calendar = time->calendar;
+	state.calendar = time ? time->calendar : 0;
 	return TrainAndEncode(&state, &tm, seconds);
 }

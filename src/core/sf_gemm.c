@@ -20,6 +20,10 @@
 
 #include "sf_internal.h"
 
+#if defined(SF_REAL_FLOAT) && defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #if defined(SF_REAL_FLOAT) && defined(__GNUC__)
 
 /*
@@ -55,10 +59,12 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 #define GEMM_MR 8
 #define GEMM_NV 2
 #define GEMM_MADD(a, b, c) __builtin_fmaf(a, b, c)
+#define GEMM_VMADD(a, b, c) ((v16) _mm512_fmadd_ps(_mm512_set1_ps(a), (__m512) (b), (__m512) (c)))
 #include "sf_gemm_tile.h"
 #undef GEMM_MR
 #undef GEMM_NV
 #undef GEMM_MADD
+#undef GEMM_VMADD
 #undef GEMM_NAME
 #undef GEMM_VEC
 #undef GEMM_W
@@ -77,10 +83,12 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 #define GEMM_MR 6
 #define GEMM_NV 2
 #define GEMM_MADD(a, b, c) __builtin_fmaf(a, b, c)
+#define GEMM_VMADD(a, b, c) ((v8) _mm256_fmadd_ps(_mm256_set1_ps(a), (__m256) (b), (__m256) (c)))
 #include "sf_gemm_tile.h"
 #undef GEMM_MR
 #undef GEMM_NV
 #undef GEMM_MADD
+#undef GEMM_VMADD
 #undef GEMM_NAME
 #undef GEMM_VEC
 #undef GEMM_W
@@ -99,10 +107,12 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 #define GEMM_MR 4
 #define GEMM_NV 2
 #define GEMM_MADD(a, b, c) ((a) * (b) + (c))
+#define GEMM_VMADD(a, b, c) ((a) * (b) + (c))
 #include "sf_gemm_tile.h"
 #undef GEMM_MR
 #undef GEMM_NV
 #undef GEMM_MADD
+#undef GEMM_VMADD
 #undef GEMM_NAME
 #undef GEMM_VEC
 #undef GEMM_W

@@ -3,8 +3,12 @@
  *	  The register-blocked matrix kernel, instantiated by sf_gemm.c once per
  *	  vector width.  Before including, define GEMM_NAME (the function),
  *	  GEMM_VEC (a GCC vector type of GEMM_W floats), GEMM_LOAD/GEMM_STORE
- *	  (unaligned access), GEMM_TARGET (a target attribute, or nothing) and
- *	  the register block: GEMM_MR rows by GEMM_NV vectors of C.
+ *	  (unaligned access), GEMM_TARGET (a target attribute, or nothing),
+ *	  GEMM_MADD(a, b, c) and GEMM_VMADD(scalar a, vector b, vector c), a * b
+ *	  + c with one rounding where the path has a fused multiply-add (an
+ *	  intrinsic: the core is built with -ffp-contract=off, under which
+ *	  `c += a * b` is a product and a sum), and the register block:
+ *	  GEMM_MR rows by GEMM_NV vectors of C.
  */
 #define GEMM_CAT(a, b) a##b
 #define GEMM_XCAT(a, b) GEMM_CAT(a, b)
@@ -48,7 +52,7 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps, size_t arps,
 			float		av = ap[k * aps + r * arps];
 
 			for (int v = 0; v < nv; v++)
-				x[r][v] += av * bv[v];
+				x[r][v] = GEMM_VMADD(av, bv[v], x[r][v]);
 		}
 	}
 	for (int r = 0; r < mr; r++)

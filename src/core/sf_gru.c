@@ -9,55 +9,6 @@
 #include "sf_internal.h"
 
 /*
- * One window's step, in two passes over its row: the r and z gates (2H
- * contiguous sigmoids, independent of each other), then n and h, which
- * need r.  Two short chains of dependent operations per element instead of
- * one long one (a sigmoid, then the tanh that waits for it) keep more
- * elements in flight; each element's arithmetic is the same.  Rows are
- * separate functions so that their restrict parameters tell the compiler
- * the gate blocks do not overlap, which lets it vectorize the loops.
- */
-static inline void
-ForwardRow(int H, const sf_real *restrict xw, const sf_real *restrict hw,
-		   const sf_real *restrict hprev, sf_real *restrict a,
-		   sf_real *restrict hn, sf_real *restrict h)
-{
-	for (int j = 0; j < 2 * H; j++)
-		a[j] = sf_sigmoid(xw[j] + hw[j]);
-	for (int j = 0; j < H; j++)
-	{
-		sf_real		r = a[j],
-					z = a[H + j];
-		sf_real		n = sf_tanh(xw[2 * H + j] + r * hw[2 * H + j]);
-
-		a[2 * H + j] = n;
-		hn[j] = hw[2 * H + j];
-		h[j] = (1 - z) * n + z * hprev[j];
-	}
-}
-
-/* ForwardRow for a layer with one input x: xw = b_ih + x Wt_ih made here */
-static inline void
-ForwardRow1(int H, sf_real x, const sf_real *restrict w, const sf_real *restrict bi,
-			const sf_real *restrict hw, const sf_real *restrict hprev,
-			sf_real *restrict a, sf_real *restrict hn, sf_real *restrict h)
-{
-	for (int j = 0; j < 2 * H; j++)
-		a[j] = sf_sigmoid((bi[j] + x * w[j]) + hw[j]);
-	for (int j = 0; j < H; j++)
-	{
-		sf_real		r = a[j],
-					z = a[H + j];
-		sf_real		xn = bi[2 * H + j] + x * w[2 * H + j];
-		sf_real		n = sf_tanh(xn + r * hw[2 * H + j]);
-
-		a[2 * H + j] = n;
-		hn[j] = hw[2 * H + j];
-		h[j] = (1 - z) * n + z * hprev[j];
-	}
-}
-
-/*
  * One window's step back.  dx (the gradient of the input projection) equals
  * dhw in the r and z blocks; with full 0 only its n block is written, and
  * sf_net_backward reads the r and z blocks from dhw (see sf_gru_backward).
@@ -92,26 +43,99 @@ BackwardRow(int H, int full, const sf_real *restrict a,
 }
 
 /*
- * One window's input projection for one step, b_ih + x Wt_ih, into a row
- * of GH: the products added to the bias in input order, one fused
- * multiply-add each where the path has them, as the matrix kernel adds
- * them (sf_gemm_nn_bias with k = I), so the result is the same bits.
+ * The forward pass once per path, like the matrix kernel (sf_gemm.c): on
+ * the AVX-512 and AVX2 paths with fused multiply-adds in the activations
+ * (sf_act.h), the gates' sums and the new state, on the baseline with a
+ * product and a sum.  A machine always runs the same path, so results are
+ * deterministic; the AVX-512 and AVX2 paths compute the same bits.
  */
-static inline void
-InputRow(int GH, int I, const sf_real *restrict x, const sf_real *restrict Wt_ih,
-		 const sf_real *restrict b_ih, sf_real *restrict xw)
-{
-	for (int g = 0; g < GH; g++)
-		xw[g] = b_ih[g] + x[0] * Wt_ih[g];
-	for (int k = 1; k < I; k++)
-	{
-		sf_real		xk = x[k];
-		const sf_real *restrict w = Wt_ih + (size_t) k * GH;
+#if defined(SF_REAL_FLOAT) && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 
-		for (int g = 0; g < GH; g++)
-			xw[g] += xk * w[g];
-	}
-}
+#define SF_ACT_SFX _fma
+#define SF_ACT_MADD(a, b, c) __builtin_fmaf(a, b, c)
+#include "sf_act.h"
+#undef SF_ACT_MADD
+#undef SF_ACT_SFX
+#define SF_ACT_SFX _mul
+#define SF_ACT_MADD(a, b, c) ((a) * (b) + (c))
+#include "sf_act.h"
+#undef SF_ACT_MADD
+#undef SF_ACT_SFX
+
+#if defined(SF_CLONES)
+#define TARGET_V4 __attribute__((target("arch=x86-64-v4")))
+#define TARGET_V3 __attribute__((target("arch=x86-64-v3")))
+#else
+#define TARGET_V4
+#define TARGET_V3
+#endif
+
+#if defined(SF_CLONES) || defined(__AVX512F__)
+#define GRU_NAME GruForward16
+#define GRU_TARGET TARGET_V4
+#define GRU_MADD(a, b, c) __builtin_fmaf(a, b, c)
+#define GRU_TANH sf_tanh_fma
+#define GRU_SIGMOID sf_sigmoid_fma
+#include "sf_gru_fwd.h"
+#undef GRU_NAME
+#undef GRU_TARGET
+#undef GRU_MADD
+#undef GRU_SIGMOID
+#undef GRU_TANH
+#endif
+
+#if defined(SF_CLONES) || (defined(__FMA__) && !defined(__AVX512F__))
+#define GRU_NAME GruForward8
+#define GRU_TARGET TARGET_V3
+#define GRU_MADD(a, b, c) __builtin_fmaf(a, b, c)
+#define GRU_TANH sf_tanh_fma
+#define GRU_SIGMOID sf_sigmoid_fma
+#include "sf_gru_fwd.h"
+#undef GRU_NAME
+#undef GRU_TARGET
+#undef GRU_MADD
+#undef GRU_SIGMOID
+#undef GRU_TANH
+#endif
+
+#if defined(SF_CLONES) || !defined(__FMA__)
+#define GRU_NAME GruForward4
+#define GRU_TARGET
+#define GRU_MADD(a, b, c) ((a) * (b) + (c))
+#define GRU_TANH sf_tanh_mul
+#define GRU_SIGMOID sf_sigmoid_mul
+#include "sf_gru_fwd.h"
+#undef GRU_NAME
+#undef GRU_TARGET
+#undef GRU_MADD
+#undef GRU_SIGMOID
+#undef GRU_TANH
+#endif
+
+#if defined(SF_CLONES)
+#define GRU_DISPATCH(args) \
+	(__builtin_cpu_supports("x86-64-v4") ? GruForward16 args : \
+	 __builtin_cpu_supports("x86-64-v3") ? GruForward8 args : GruForward4 args)
+#elif defined(__AVX512F__)
+#define GRU_DISPATCH(args) GruForward16 args
+#elif defined(__FMA__)
+#define GRU_DISPATCH(args) GruForward8 args
+#else
+#define GRU_DISPATCH(args) GruForward4 args
+#endif
+
+#else
+
+/* The double build (gradient checks) and other compilers: one plain path. */
+#define GRU_NAME GruForwardPlain
+#define GRU_TARGET
+#define GRU_MADD(a, b, c) ((a) * (b) + (c))
+#define GRU_SIGMOID sf_sigmoid
+#define GRU_TANH sf_tanh
+#include "sf_gru_fwd.h"
+#define GRU_DISPATCH(args) GruForwardPlain args
+
+#endif
 
 /*
  * Forward over T steps.  With Wt_ih NULL, L->XW holds every step's input
@@ -120,51 +144,12 @@ InputRow(int GH, int I, const sf_real *restrict x, const sf_real *restrict Wt_ih
  * made here, step by step, into a row that stays in the L1 cache, instead
  * of being written to XW for all steps and read back.
  */
-SF_KERNEL void
+void
 sf_gru_forward(sf_layer_buf *L, const sf_real *Wt_ih, const sf_real *b_ih,
 			   int I, const sf_real *Wt_hh, const sf_real *b_hh,
 			   int T, int B, int H)
 {
-	size_t		BH = (size_t) B * H;
-	int			GH = 3 * H;
-	sf_real		xrow[3 * SF_MAX_HIDDEN];
-
-	for (int t = 0; t < T; t++)
-	{
-		const sf_real *xw = L->XW + t * BH * 3;
-		const sf_real *x = L->X + (size_t) t * B * I;
-		sf_real    *a = L->A + t * BH * 3;
-		sf_real    *hn = L->HN + t * BH;
-		const sf_real *hprev = L->Hs + t * BH;
-		sf_real    *h = L->Hs + (t + 1) * BH;
-		sf_real    *hw = L->hw;
-
-		sf_tick(L->hooks);
-		if (t > 0)
-			sf_gemm_nn_bias(B, GH, H, hprev, H, Wt_hh, GH, b_hh, hw, GH);
-		else
-			sf_rows_set(B, GH, b_hh, hw);
-		for (int b = 0; b < B; b++)
-		{
-			const sf_real *in = xw + (size_t) b * GH;
-
-			if (Wt_ih && I == 1)
-			{
-				ForwardRow1(H, x[b], Wt_ih, b_ih, hw + (size_t) b * GH,
-							hprev + (size_t) b * H, a + (size_t) b * GH,
-							hn + (size_t) b * H, h + (size_t) b * H);
-				continue;
-			}
-			if (Wt_ih)
-			{
-				InputRow(GH, I, x + (size_t) b * I, Wt_ih, b_ih, xrow);
-				in = xrow;
-			}
-			ForwardRow(H, in, hw + (size_t) b * GH,
-					   hprev + (size_t) b * H, a + (size_t) b * GH,
-					   hn + (size_t) b * H, h + (size_t) b * H);
-		}
-	}
+	GRU_DISPATCH((L, Wt_ih, b_ih, I, Wt_hh, b_hh, T, B, H));
 }
 
 /*

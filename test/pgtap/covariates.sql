@@ -16,7 +16,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS seqforecast;
 
-SELECT plan(43);
+SELECT plan(49);
 SET LOCAL client_min_messages = warning;
 
 CREATE FUNCTION pg_temp.error_of(sql text) RETURNS text
@@ -83,8 +83,26 @@ SELECT seq_train('gru', sales, '{"name": "promo-uni", "window": 14, "seed": 1}' 
 SELECT is((SELECT count(*) FROM seq_model), :models_before::bigint + 2, 'the covariate model is stored');
 SELECT is((SELECT options->'features' FROM seq_model WHERE id = :cov_id), '["promo"]'::jsonb,
           'options.features names the covariate');
+SELECT is((SELECT features FROM seq_models WHERE id = :cov_id), '{promo}'::text[],
+          'seq_models shows the feature names');
+SELECT is((SELECT features FROM seq_models WHERE id = :uni_id), NULL::text[],
+          'seq_models shows no features for a univariate model');
+SELECT seq_model_save('promo-cov-copy', model) AS copy_id FROM seq_model WHERE id = :cov_id \gset
+SELECT is((SELECT features FROM seq_models WHERE id = :copy_id), '{promo}'::text[], 'a saved copy keeps them');
+SELECT seq_train('gru', ARRAY[sales, promo, 1 - promo, i % 7], '{"name": "promo-cov3", "epochs": 2, "window": 14}' ORDER BY i) AS cov3_id
+FROM promo_sales \gset
+SELECT is((SELECT features FROM seq_models WHERE id = :cov3_id), '{x1,x2,x3}'::text[],
+          'without option features seq_models names them x1, x2, x3 in row order');
 SELECT is((SELECT (metrics->>'covariates')::int FROM seq_model WHERE id = :cov_id), 1,
           'metrics count the covariates');
+SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys((SELECT metrics FROM seq_model WHERE id = :uni_id)) AS k
+           WHERE NOT (SELECT metrics FROM seq_model WHERE id = :cov_id) ? k),
+          NULL, 'a covariate model has every metric a univariate one has');
+SELECT ok((SELECT mase > 0 AND seasonal_naive_mase > mase AND seasonal_naive_r2 < r2
+           FROM seq_model, LATERAL (SELECT (metrics->>'mase')::float8 AS mase, (metrics->>'seasonal_naive_mase')::float8 AS seasonal_naive_mase,
+                                           (metrics->>'seasonal_naive_r2')::float8 AS seasonal_naive_r2, (metrics->>'r2')::float8 AS r2) AS x
+           WHERE id = :cov_id),
+          'its mase and seasonal-naive baselines are scored (the covariate model beats seasonal naive)');
 SELECT is((SELECT n_test FROM seq_models WHERE id = :cov_id), 58, 'the holdout has the univariate split');
 SELECT is(get_byte((SELECT model FROM seq_model WHERE id = :cov_id), 4), 3, 'a covariate model is format 3');
 
@@ -158,7 +176,7 @@ SELECT is(pg_temp.error_of($$SELECT * FROM seq_forecast('promo-cov', 2, future =
           '22004: covariate 1 (promo) of future row 2 is NULL', 'a NULL in future');
 SELECT is(pg_temp.error_of($$SELECT * FROM seq_forecast('promo-uni', 2, future => ARRAY[[0], [1]]::float8[])$$),
           '22023: model "promo-uni" has no covariates, but future was given', 'future for a univariate model');
-SELECT is((SELECT count(*) FROM seq_model), :models_before::bigint + 2, 'no refused forecast stored anything');
+SELECT is((SELECT count(*) FROM seq_model), :models_before::bigint + 4, 'no refused forecast stored anything');
 
 -- The same rows and seed train the same bytes.
 SELECT is((SELECT seq_fit('gru', ARRAY[sales, promo], '{"features": ["promo"], "window": 14, "seed": 1}' ORDER BY i) FROM promo_sales),

@@ -21,7 +21,19 @@ SET LOCAL client_min_messages = warning;
 SET LOCAL DateStyle = 'ISO, YMD';
 SET LOCAL TimeZone = 'Europe/Berlin';
 
-SELECT plan(80);
+SELECT plan(82);
+
+-- The SQLSTATE and hint of the error a statement raises.
+CREATE FUNCTION pg_temp.hint_of(sql text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE state text; hint text;
+BEGIN
+  EXECUTE sql;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
+  RETURN state || ': ' || hint;
+END $$;
 
 CREATE TEMP TABLE o AS SELECT '{"epochs": 2, "ensemble": 2, "hidden": 4, "head": [4], "seed": 3}'::jsonb AS j;
 CREATE FUNCTION pg_temp.opts(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -211,9 +223,13 @@ SELECT is((SELECT seq_model_export('ixt-plain')->'features'),
           '[{"name": "x1", "scale": 1, "shift": 0}, {"name": "x2", "scale": 1, "shift": 0}]',
           'as a model of two covariates x1, x2 fed unscaled (shift 0, scale 1)');
 SELECT is((SELECT options->'features' FROM seq_model WHERE name = 'ixt-plain'), '["x1", "x2"]', 'named x1, x2 in options.features');
+SELECT is((SELECT features FROM seq_models WHERE name = 'ixt-plain'), '{x1,x2}'::text[], 'and in seq_models');
 SELECT is((SELECT (seq_model_export('ixt-plain')->>'inputs')::int), 3, 'inputs 3');
 SELECT throws_ok($$SELECT * FROM seq_forecast('ixt-plain', 2, '{1,2,3,4}')$$, '22023', 'model "ixt-plain" needs future covariates',
                  'it is never forecast without its covariates');
+SELECT is((SELECT pg_temp.hint_of($$SELECT * FROM seq_forecast('ixt-plain', 2, future => ARRAY[[0, 0], [1, 1]]::float8[])$$)),
+          '22023: Pass the last 4 rows of the target then its covariates as history, for example array_agg(ARRAY[target, covariates ...] ORDER BY time).',
+          'without a history it has nothing to continue from, and the hint asks for rows');
 SELECT is((SELECT count(*)::int FROM seq_predict('ixt-plain', ARRAY[[1, 0, 0], [2, 1, 0], [3, 0, 1], [4, 1, 1], [5, 0, 0], [6, 2, 2]]::float8[])),
           2, 'and it predicts from rows of the value and its two inputs');
 SELECT lives_ok($$SELECT seq_model_import('ixt-plain-named', (SELECT s || '{"features": [{"name": "temp"}, {"name": "promo", "shift": 0.5, "scale": 2}]}' FROM plain))$$,

@@ -20,7 +20,7 @@ SELECT has_view('seq_models', 'the registry view exists');
 SELECT is(
   (SELECT array_agg(attname::text ORDER BY attnum)
    FROM pg_attribute WHERE attrelid = 'seq_models'::regclass AND attnum > 0),
-  '{id,name,kind,version,latest,created_at,owner,r2,naive_r2,seasonal_naive_r2,beats_seasonal_naive,rmse,naive_rmse,seasonal_naive_rmse,mae,mape,n_train,n_validation,n_test,epochs_run,train_seconds}'::text[],
+  '{id,name,kind,version,latest,created_at,owner,r2,naive_r2,seasonal_naive_r2,beats_seasonal_naive,rmse,naive_rmse,seasonal_naive_rmse,mae,mape,n_train,n_validation,n_test,epochs_run,train_seconds,features}'::text[],
   'seq_models has the documented columns in order');
 SELECT ok((SELECT reloptions @> '{security_invoker=true}' FROM pg_class
            WHERE oid = 'seq_models'::regclass),

@@ -17,5 +17,6 @@ main(void)
 	test_citus();
 	test_exog();
 	test_calendar();
+	test_act();
 	return unit_summary();
 }

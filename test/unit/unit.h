@@ -77,5 +77,6 @@ extern void test_work(void);
 extern void test_citus(void);
 extern void test_exog(void);
 extern void test_calendar(void);
+extern void test_act(void);
 
 #endif							/* SF_UNIT_H */
