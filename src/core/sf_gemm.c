@@ -274,28 +274,45 @@ sf_transpose(int rows, int cols, const sf_real *restrict src, sf_real *restrict 
  * store of out.
  */
 #define COLSUM_W 32
+#define COLSUM_WIDE 96
+
+/*
+ * One chunk of w columns (a constant once inlined) from column j0: each
+ * column's sum in row order, the chunk's sums in registers.
+ */
+static inline __attribute__((always_inline)) void
+ColsumChunk(int w, int M, int j0, const sf_real *A, int lda,
+			sf_real *restrict out)
+{
+	sf_real		acc[COLSUM_WIDE];
+
+	for (int j = 0; j < w; j++)
+		acc[j] = out[j0 + j];
+	for (int i = 0; i < M; i++)
+	{
+		const sf_real *restrict a = A + (size_t) i * lda + j0;
+
+		for (int j = 0; j < w; j++)
+			acc[j] += a[j];
+	}
+	for (int j = 0; j < w; j++)
+		out[j0 + j] = acc[j];
+}
 
 SF_KERNEL void
 sf_colsum_add_ld(int M, int N, const sf_real *A, int lda, sf_real *restrict out)
 {
 	int			j0 = 0;
 
+	/*
+	 * Chunks of COLSUM_WIDE columns first (the gates of hidden 32): each row
+	 * then feeds that many independent sums, where one chunk of COLSUM_W
+	 * waits on the latency of its additions.
+	 */
+	for (; j0 + COLSUM_WIDE <= N; j0 += COLSUM_WIDE)
+		ColsumChunk(COLSUM_WIDE, M, j0, A, lda, out);
 	for (; j0 + COLSUM_W <= N; j0 += COLSUM_W)
-	{
-		sf_real		acc[COLSUM_W];
-
-		for (int j = 0; j < COLSUM_W; j++)
-			acc[j] = out[j0 + j];
-		for (int i = 0; i < M; i++)
-		{
-			const sf_real *restrict a = A + (size_t) i * lda + j0;
-
-			for (int j = 0; j < COLSUM_W; j++)
-				acc[j] += a[j];
-		}
-		for (int j = 0; j < COLSUM_W; j++)
-			out[j0 + j] = acc[j];
-	}
+		ColsumChunk(COLSUM_W, M, j0, A, lda, out);
 	for (int i = 0; i < M; i++)
 	{
 		const sf_real *restrict a = A + (size_t) i * lda;

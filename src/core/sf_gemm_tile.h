@@ -8,11 +8,14 @@
  *	  + c with one rounding where the path has a fused multiply-add (an
  *	  intrinsic: the core is built with -ffp-contract=off, under which
  *	  `c += a * b` is a product and a sum), and the register block:
- *	  GEMM_MR rows by GEMM_NV vectors of C.
+ *	  GEMM_MR rows by GEMM_NV vectors of C (a single row takes 4 vectors,
+ *	  see GEMM_NAME).
  */
 #define GEMM_CAT(a, b) a##b
 #define GEMM_XCAT(a, b) GEMM_CAT(a, b)
 #define GEMM_TILE GEMM_XCAT(GEMM_NAME, Tile)
+/* the widest tile: GEMM_NV vectors, or a single row's 4 */
+#define GEMM_NVMAX (GEMM_NV > 4 ? GEMM_NV : 4)
 
 /*
  * One tile of mr rows by nv vectors of C, held in registers while k runs:
@@ -30,7 +33,7 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps, size_t arps,
 		  const float *b, int ldb, const float *init, size_t init_rs,
 		  float *c, int ldc)
 {
-	GEMM_VEC	x[GEMM_MR][GEMM_NV];
+	GEMM_VEC	x[GEMM_MR][GEMM_NVMAX];
 
 	for (int r = 0; r < mr; r++)
 		for (int v = 0; v < nv; v++)
@@ -43,7 +46,7 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps, size_t arps,
 	for (int k = 0; k < K; k++)
 	{
 		const float *bk = b + (size_t) k * ldb;
-		GEMM_VEC	bv[GEMM_NV];
+		GEMM_VEC	bv[GEMM_NVMAX];
 
 		for (int v = 0; v < nv; v++)
 			bv[v] = GEMM_LOAD(bk + v * GEMM_W);
@@ -62,23 +65,28 @@ GEMM_TILE(int mr, int nv, int K, const float *ap, size_t aps, size_t arps,
 
 /*
  * One block of mr rows of C over one k range of A (as GEMM_TILE's ap): the
- * panels of GEMM_NV vectors, then single vectors, then the last columns
- * one at a time, the mr rows side by side so that their sums are
- * independent chains, with an explicit fused multiply-add where the path
- * has one, so that the compiler cannot split it into a rounded product and
- * a sum and give these columns other roundings than the vector ones.
+ * panels of nvp vectors (then of two where nvp is more), then single
+ * vectors, then the last columns one at a time, the mr rows side by side
+ * so that their sums are independent chains, with an explicit fused
+ * multiply-add where the path has one, so that the compiler cannot split
+ * it into a rounded product and a sum and give these columns other
+ * roundings than the vector ones.
  */
 GEMM_TARGET static inline __attribute__((always_inline)) void
-GEMM_XCAT(GEMM_NAME, Block) (int mr, int N, int K, const float *ap,
+GEMM_XCAT(GEMM_NAME, Block) (int mr, int nvp, int N, int K, const float *ap,
 							 size_t aps, size_t arps, const float *B, int ldb,
 							 const float *init, size_t init_rs, float *C,
 							 int ldc)
 {
 	int			j = 0;
 
-	for (; j + GEMM_NV * GEMM_W <= N; j += GEMM_NV * GEMM_W)
-		GEMM_TILE(mr, GEMM_NV, K, ap, aps, arps, B + j, ldb, init ? init + j : NULL,
+	for (; j + nvp * GEMM_W <= N; j += nvp * GEMM_W)
+		GEMM_TILE(mr, nvp, K, ap, aps, arps, B + j, ldb, init ? init + j : NULL,
 				  init_rs, C + j, ldc);
+	if (nvp > 2)
+		for (; j + 2 * GEMM_W <= N; j += 2 * GEMM_W)
+			GEMM_TILE(mr, 2, K, ap, aps, arps, B + j, ldb, init ? init + j : NULL,
+					  init_rs, C + j, ldc);
 	for (; j + GEMM_W <= N; j += GEMM_W)
 		GEMM_TILE(mr, 1, K, ap, aps, arps, B + j, ldb, init ? init + j : NULL,
 				  init_rs, C + j, ldc);
@@ -126,33 +134,34 @@ GEMM_NAME(int M, int N, int K, const float *A, int ars, int acs,
 
 		for (int i = 0; i < M;)
 		{
-			int			mr = M - i >= GEMM_MR ? GEMM_MR : M - i >= 4 ? 4 : 1;
+			int			rem = M - i;
 			const float *a = A + (size_t) i * ars + (size_t) k0 * acs;
 			float	   *c = C + (size_t) i * ldc;
 			const float *in = k0 > 0 ? c : init ? init + i * init_rs : NULL;
 			size_t		in_rs = k0 > 0 ? (size_t) ldc : init_rs;
 			size_t		arps = ars == 1 ? 1 : (size_t) ars;
+			int			mr;
 
-#define GEMM_BLOCK(rows, rstride) \
-	GEMM_XCAT(GEMM_NAME, Block) (rows, N, kc, a, acs, rstride, bk, ldb, in, in_rs, c, ldc)
-			if (ars == 1)
-			{
-				if (mr == GEMM_MR)
-					GEMM_BLOCK(GEMM_MR, 1);
-				else if (mr == 4)
-					GEMM_BLOCK(4, 1);
-				else
-					GEMM_BLOCK(1, 1);
-			}
+#define GEMM_BLOCK(rows, nvp) \
+	do { \
+		if (ars == 1) \
+			GEMM_XCAT(GEMM_NAME, Block) (rows, nvp, N, kc, a, acs, 1, bk, ldb, in, in_rs, c, ldc); \
+		else \
+			GEMM_XCAT(GEMM_NAME, Block) (rows, nvp, N, kc, a, acs, arps, bk, ldb, in, in_rs, c, ldc); \
+		mr = rows; \
+	} while (0)
+			/*
+			 * A single row has only its own chains of multiply-adds, one per
+			 * vector of the tile, and waits on their latency (the one-input
+			 * layer's weight gradient is such a row, N = 64 and K = 448 at
+			 * hidden 32): it takes 4 vectors at a time, twice the chains.
+			 */
+			if (rem >= GEMM_MR)
+				GEMM_BLOCK(GEMM_MR, GEMM_NV);
+			else if (rem >= 4)
+				GEMM_BLOCK(4, GEMM_NV);
 			else
-			{
-				if (mr == GEMM_MR)
-					GEMM_BLOCK(GEMM_MR, arps);
-				else if (mr == 4)
-					GEMM_BLOCK(4, arps);
-				else
-					GEMM_BLOCK(1, arps);
-			}
+				GEMM_BLOCK(1, 4);
 #undef GEMM_BLOCK
 			i += mr;
 		}
@@ -160,5 +169,6 @@ GEMM_NAME(int M, int N, int K, const float *A, int ars, int acs,
 }
 
 #undef GEMM_TILE
+#undef GEMM_NVMAX
 #undef GEMM_XCAT
 #undef GEMM_CAT
