@@ -56,11 +56,6 @@ BackwardRow(int H, int full, const sf_real *restrict a,
 #include "sf_act.h"
 #undef SF_ACT_MADD
 #undef SF_ACT_SFX
-#define SF_ACT_SFX _mul
-#define SF_ACT_MADD(a, b, c) ((a) * (b) + (c))
-#include "sf_act.h"
-#undef SF_ACT_MADD
-#undef SF_ACT_SFX
 
 #if defined(SF_CLONES)
 #define TARGET_V4 __attribute__((target("arch=x86-64-v4")))
@@ -102,8 +97,8 @@ BackwardRow(int H, int full, const sf_real *restrict a,
 #define GRU_NAME GruForward4
 #define GRU_TARGET
 #define GRU_MADD(a, b, c) ((a) * (b) + (c))
-#define GRU_TANH sf_tanh_mul
-#define GRU_SIGMOID sf_sigmoid_mul
+#define GRU_TANH sf_tanh			/* sf_internal.h: sf_act.h's product-and-sum form */
+#define GRU_SIGMOID sf_sigmoid
 #include "sf_gru_fwd.h"
 #undef GRU_NAME
 #undef GRU_TARGET

@@ -30,68 +30,16 @@
 #ifdef SF_REAL_FLOAT
 
 /*
- * exp(x) in float without a library call, so that loops over activations
- * vectorize: Cephes' range reduction x = n ln2 + r and degree-6 polynomial,
- * 2^n built in the exponent bits.  Relative error below 2e-7 on the clamped
- * range [-87, 88], beyond which sigmoid and tanh are saturated anyway.
+ * exp, sigmoid and tanh in float without a library call, so that loops over
+ * activations vectorize: sf_act.h's product-and-sum form (its error bounds
+ * are there), the baseline path's; the AVX-512 and AVX2 paths of the GRU
+ * use its fused form (sf_gru.c).
  */
-static inline float
-sf_expf(float x)
-{
-	union
-	{
-		float		f;
-		uint32_t	u;
-	}			u;
-	float		t,
-				n,
-				r,
-				p;
-	uint32_t	i;
-
-	x = x < -87.0f ? -87.0f : x;
-	x = x > 88.0f ? 88.0f : x;
-	/* round x / ln2 to nearest with the 1.5 * 2^23 trick */
-	t = x * 1.44269504088896341f + 12582912.0f;
-	n = t - 12582912.0f;
-	u.f = t;
-	/* unsigned: a NaN input yields NaN without signed overflow */
-	i = u.u - 0x4B400000u;
-	r = x - n * 0.693359375f;
-	r = r - n * -2.12194440e-4f;
-	p = 1.9875691500E-4f;
-	p = p * r + 1.3981999507E-3f;
-	p = p * r + 8.3334519073E-3f;
-	p = p * r + 4.1665795894E-2f;
-	p = p * r + 1.6666665459E-1f;
-	p = p * r + 5.0000001201E-1f;
-	p = p * r * r + r + 1.0f;
-	u.u = (i + 127u) << 23;
-	return p * u.f;
-}
-
-static inline sf_real
-sf_sigmoid(sf_real x)
-{
-	return 1.0f / (1.0f + sf_expf(-x));
-}
-
-/*
- * tanh: Cephes' odd polynomial near zero, where 1 - 2 / (e^2x + 1) would
- * cancel, and that form elsewhere.  Both are computed and one selected, so
- * the function stays branch-free.
- */
-static inline sf_real
-sf_tanh(sf_real x)
-{
-	float		z = x * x;
-	float		small = ((((-5.70498872745E-3f * z + 2.06390887954E-2f) * z
-						   - 5.37397155531E-2f) * z + 1.33314422036E-1f) * z
-						 - 3.33332819422E-1f) * z * x + x;
-	float		large = 1.0f - 2.0f / (sf_expf(2.0f * x) + 1.0f);
-
-	return z < 0.390625f ? small : large;
-}
+#define SF_ACT_SFX
+#define SF_ACT_MADD(a, b, c) ((a) * (b) + (c))
+#include "sf_act.h"
+#undef SF_ACT_MADD
+#undef SF_ACT_SFX
 
 #else
 

@@ -7,9 +7,10 @@
  *	  million arguments over all exponents and both signs; 1 checks every
  *	  float), plus every 7th float of 2^-12 <= |x| <= 1, where tanh's two
  *	  formulas meet (a coarser stride thins that band alike:
- *	  test/shell/valgrind_unit.sh, which checks memory, not the bounds).  __builtin_fmaf is exactly rounded wherever it
- *	  runs (an instruction or libm's fmaf), so the fused form computes here
- *	  the bits it computes on the vector paths.
+ *	  test/shell/valgrind_unit.sh, which checks memory, not the bounds).
+ *	  __builtin_fmaf is exactly rounded wherever it runs (an instruction or
+ *	  libm's fmaf), so the fused form computes here the bits it computes on
+ *	  the vector paths.
  */
 #include <math.h>
 #include <stdint.h>
