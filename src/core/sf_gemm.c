@@ -41,14 +41,6 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 /* Steps of k per range (see sf_gemm_tile.h). */
 #define GEMM_KC 256
 
-#if defined(SF_CLONES)
-#define TARGET_V4 __attribute__((target("arch=x86-64-v4")))
-#define TARGET_V3 __attribute__((target("arch=x86-64-v3")))
-#else
-#define TARGET_V4
-#define TARGET_V3
-#endif
-
 #if defined(SF_CLONES) || defined(__AVX512F__)
 #define GEMM_NAME Gemm16
 #define GEMM_VEC v16

@@ -57,14 +57,6 @@ BackwardRow(int H, int full, const sf_real *restrict a,
 #undef SF_ACT_MADD
 #undef SF_ACT_SFX
 
-#if defined(SF_CLONES)
-#define TARGET_V4 __attribute__((target("arch=x86-64-v4")))
-#define TARGET_V3 __attribute__((target("arch=x86-64-v3")))
-#else
-#define TARGET_V4
-#define TARGET_V3
-#endif
-
 #if defined(SF_CLONES) || defined(__AVX512F__)
 #define GRU_NAME GruForward16
 #define GRU_TARGET TARGET_V4
@@ -72,11 +64,6 @@ BackwardRow(int H, int full, const sf_real *restrict a,
 #define GRU_TANH sf_tanh_fma
 #define GRU_SIGMOID sf_sigmoid_fma
 #include "sf_gru_fwd.h"
-#undef GRU_NAME
-#undef GRU_TARGET
-#undef GRU_MADD
-#undef GRU_SIGMOID
-#undef GRU_TANH
 #endif
 
 #if defined(SF_CLONES) || (defined(__FMA__) && !defined(__AVX512F__))
@@ -86,11 +73,6 @@ BackwardRow(int H, int full, const sf_real *restrict a,
 #define GRU_TANH sf_tanh_fma
 #define GRU_SIGMOID sf_sigmoid_fma
 #include "sf_gru_fwd.h"
-#undef GRU_NAME
-#undef GRU_TARGET
-#undef GRU_MADD
-#undef GRU_SIGMOID
-#undef GRU_TANH
 #endif
 
 #if defined(SF_CLONES) || !defined(__FMA__)
@@ -100,11 +82,6 @@ BackwardRow(int H, int full, const sf_real *restrict a,
 #define GRU_TANH sf_tanh			/* sf_internal.h: sf_act.h's product-and-sum form */
 #define GRU_SIGMOID sf_sigmoid
 #include "sf_gru_fwd.h"
-#undef GRU_NAME
-#undef GRU_TARGET
-#undef GRU_MADD
-#undef GRU_SIGMOID
-#undef GRU_TANH
 #endif
 
 #if defined(SF_CLONES)

@@ -4,7 +4,8 @@
  *	  including, define GRU_NAME (the function), GRU_TARGET (a target
  *	  attribute, or nothing), GRU_MADD(a, b, c) (a * b + c, or a fused
  *	  multiply-add on paths that have one) and GRU_SIGMOID, GRU_TANH (the
- *	  activations over that multiply-add, sf_act.h).
+ *	  activations over that multiply-add, sf_act.h); they are undefined
+ *	  at the end.
  */
 #define GRU_CAT(a, b) a##b
 #define GRU_XCAT(a, b) GRU_CAT(a, b)
@@ -228,3 +229,8 @@ GRU_NAME(sf_layer_buf *L, const sf_real *Wt_ih, const sf_real *b_ih,
 #undef GRU_ROW
 #undef GRU_XCAT
 #undef GRU_CAT
+#undef GRU_NAME
+#undef GRU_TARGET
+#undef GRU_MADD
+#undef GRU_SIGMOID
+#undef GRU_TANH

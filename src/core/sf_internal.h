@@ -27,6 +27,18 @@
 #define SF_KERNEL
 #endif
 
+/*
+ * The targets of the kernels written once per path and dispatched at run
+ * time (sf_gemm.c, sf_gru.c); without clones, the compiler's own target.
+ */
+#if defined(SF_CLONES)
+#define TARGET_V4 __attribute__((target("arch=x86-64-v4")))
+#define TARGET_V3 __attribute__((target("arch=x86-64-v3")))
+#else
+#define TARGET_V4
+#define TARGET_V3
+#endif
+
 #ifdef SF_REAL_FLOAT
 
 /*
