@@ -36,6 +36,11 @@ fi
 # takes 12 s natively and many minutes under valgrind, which checks memory,
 # not the bounds (make unitcheck checks those): a sparse sweep here.
 export SF_ACT_STRIDE=100003
+# Likewise the slowest training cases (learning, rollout, restarts) train
+# fewer epochs and seeds and the codec samples every 13th byte's bit flips
+# (test/unit/unit.h, uc_quick): the same code paths under valgrind, about a
+# third of the time; make unitcheck runs the full cases.
+export SF_UNIT_QUICK=1
 shopt -s nullglob
 bins=("$WORK"/unit/test_*)
 shopt -u nullglob

@@ -81,6 +81,14 @@ uc_end(unit_case *c)
 }
 
 int
+uc_quick(void)
+{
+	const char *v = getenv("SF_UNIT_QUICK");
+
+	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+int
 unit_summary(void)
 {
 	printf("# %d passed, %d failed in this binary\n", n_passed, n_failed);

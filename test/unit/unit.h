@@ -36,6 +36,14 @@ extern void uc_note(unit_case *c, const char *fmt,...)
 extern void uc_end(unit_case *c);
 extern int	unit_summary(void);	/* prints counts; returns the exit status */
 
+/*
+ * True when SF_UNIT_QUICK is set (and not "0"): the slowest cases then train
+ * fewer epochs and sample fewer bit flips, asserting what still holds at that
+ * size (valgrind_unit.sh sets it: valgrind checks memory, and runs these
+ * cases some 170 times slower; make unitcheck runs the full cases).
+ */
+extern int	uc_quick(void);
+
 /* Relative difference with an absolute floor in the denominator. */
 extern double rel_diff(double a, double b, double floor);
 
