@@ -774,6 +774,8 @@ def part_forecast(server, tmp):
     out('  series counts as not beating); coverage90: held-out values inside [lower, upper] of seq_forecast, all')
     out('  series and steps pooled; train s: wall clock of the training statements (each group one GROUP BY)')
 
+    combinations(series, kinds, ours, ets, snaive, mase, gm)
+
     # Targets.
     if ours:
         out('\ntargets (issue 10)')
@@ -801,6 +803,58 @@ def part_forecast(server, tmp):
         + f'; load average {loadavg()})')
     bench('forecast.wall_seconds', time.time() - t_part, 's')
     flush_bench()
+
+
+def combinations(series, kinds, ours, ets, snaive, mase, gm):
+    """Forecast combinations, computed from the forecasts above: each kind
+    averaged with damped ETS (weights 0.3, 0.5, 0.7 on the network), with
+    seasonal naive, and the kinds with each other.  What the M4 competition's
+    combinations suggest; printed so that the benchmark answers whether
+    combining in the core would be worth building (no interval: point
+    forecasts only)."""
+    kinds = [k for k in kinds if k in ours]
+    if not kinds or ets is None:
+        return
+    def fc(m, s):
+        if m == 'ets':
+            return ets[s.name][0]
+        if m == 'snaive':
+            return snaive[s.name]
+        f = ours[m]['fc'].get(s.name)
+        return [p[0] for p in f] if f else None
+    def combo(parts):
+        res = {}
+        for s in series:
+            fs = [(w, fc(m, s)) for m, w in parts]
+            if any(f is None or len(f) != s.h or any(x is None for x in f) for _, f in fs):
+                res[s.name] = float('nan')
+            else:
+                res[s.name] = s.mase([sum(w * f[i] for w, f in fs) for i in range(s.h)])
+        return res
+    rows = []
+    for k in kinds:
+        for w in (0.3, 0.5, 0.7):
+            rows.append((f'{w:.1f} {k} + {1 - w:.1f} ets', [(k, w), ('ets', 1 - w)]))
+        rows.append((f'0.5 {k} + 0.5 snaive', [(k, 0.5), ('snaive', 0.5)]))
+    if len(kinds) > 1:
+        rows.append(('mean of ' + ' '.join(kinds), [(k, 1 / len(kinds)) for k in kinds]))
+    common = [s for s in series if all(math.isfinite(mase[m][s.name]) for m in mase)]
+    n = len(common)
+    if not n:
+        return
+    out(f'\nforecast combinations (point forecasts of the table above averaged; {n} series)')
+    out(f'  {"combination":<26} {"geomean":>9} {"others":>9} {"tourism":>9} {"vs ETS":>8} {"beats snaive":>16}')
+    for label, parts in rows:
+        r = combo(parts)
+        g = geomean([r[s.name] for s in common])
+        go = geomean([r[s.name] for s in common if s.group != 'tourism'])
+        gt = geomean([r[s.name] for s in common if s.group == 'tourism'])
+        b = sum(1 for s in common if r[s.name] < mase['snaive'][s.name])
+        out(f'  {label:<26} {fmt(g, 9)} {fmt(go, 9)} {fmt(gt, 9)} {fmt(g / gm["ets"]["all"], 8)}'
+            f' {b:>5}/{n:<4} {100 * b / n:5.1f}%')
+        key = re.sub(r'[^a-z0-9]+', '_', label).strip('_')
+        bench(f'forecast.combination.{key}.ratio_ets', g / gm['ets']['all'], 'x')
+        bench(f'forecast.combination.{key}.beats_snaive_fraction', b / n, 'fraction')
 
 
 # --- cinema ---------------------------------------------------------------------------
