@@ -245,10 +245,14 @@ typedef struct sf_train_result
 /*
  * A run whose predictions over the training windows spread less than this
  * (scaled units) has a dead head and is restarted, at most SF_MAX_RESTARTS
- * times, from a seed derived from the user's.
+ * times, from a seed derived from the user's.  Past SF_SPREAD_WINDOWS
+ * training windows the spread is taken over that many of them, in blocks
+ * spread evenly over the series (a dead head predicts one constant
+ * everywhere; the whole pass cost a quarter of a long series' training).
  */
 #define SF_DEAD_SPREAD 1e-4
 #define SF_MAX_RESTARTS 2
+#define SF_SPREAD_WINDOWS 2048
 
 /* Error codes of the checking functions. */
 #define SF_OK 0

@@ -376,17 +376,29 @@ TrainAttempt(sf_model *model, int member, const sf_train_opts *opts,
 		memcpy(params, tw->best, n_params * sizeof(sf_real));
 }
 
-/* Standard deviation of one member's predictions over windows [0, count). */
+/*
+ * Standard deviation of one member's predictions over windows [0, count),
+ * or, past SF_SPREAD_WINDOWS of them, over that many: blocks of a batch
+ * each, the first at window 0, the last ending at the last window, the
+ * others evenly between (the same windows for every seed).
+ */
 static double
 PredictionSpread(TrainWork *tw, const sf_real *params, int count)
 {
 	sf_net	   *net = &tw->net;
+	int			blocks = (count + net->cap - 1) / net->cap,
+				taken = (SF_SPREAD_WINDOWS + net->cap - 1) / net->cap,
+				n = 0;
 	double		sum = 0,
 				sum2 = 0;
 
+	if (count <= SF_SPREAD_WINDOWS || taken < 2)
+		taken = blocks;
 	sf_net_prepare(net, params);
-	for (int start = 0; start < count; start += net->cap)
+	for (int j = 0; j < taken; j++)
 	{
+		int			start = taken == blocks ? j * net->cap :
+			(int) ((int64_t) j * (count - net->cap) / (taken - 1));
 		int			B = count - start < net->cap ? count - start : net->cap;
 
 		LoadBatch(tw, start, B);
@@ -396,9 +408,10 @@ PredictionSpread(TrainWork *tw, const sf_real *params, int count)
 			sum += net->out[b];
 			sum2 += (double) net->out[b] * net->out[b];
 		}
+		n += B;
 	}
-	sum /= count;
-	return sqrt(fmax(sum2 / count - sum * sum, 0));
+	sum /= n;
+	return sqrt(fmax(sum2 / n - sum * sum, 0));
 }
 
 /* Seeds: member 0 trains from the user's seed, member k from one derived. */

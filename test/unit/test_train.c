@@ -750,15 +750,15 @@ test_determinism(void)
  * restarts from a derived seed, at most SF_MAX_RESTARTS times.  The outcome
  * must still be a function of the seed, and a run that was not out of
  * restarts must end with a live network (prediction spread above
- * SF_DEAD_SPREAD on the training windows).
+ * SF_DEAD_SPREAD on every training window).  On a series of n values; past
+ * SF_SPREAD_WINDOWS training windows sf_train judges on a sample of them.
  */
 static void
-test_restarts(void)
+test_restarts(int n, int n_seeds, int epochs)
 {
 	static const int head1[1] = {1};
 	sf_arch		arch = make_arch(SF_GRU, 9, 8, 1, 1, head1);
 	sf_train_opts o = default_opts();
-	int			n = 200;
 	double	   *series = weekly_series(n, 0.0);
 	size_t		P = sf_param_count(&arch);
 	double	   *pred = xmalloc(sizeof(double) * (size_t) n);
@@ -766,13 +766,13 @@ test_restarts(void)
 	sf_split	s;
 	unit_case	c;
 	int			restarted = 0,
-				n_seeds = uc_quick() ? 4 : 12,
 				seed;
 
-	o.epochs = 10;
+	o.epochs = epochs;
 	o.learning_rate = 0.05;
 	sf_split_compute(n, arch.window, o.test_fraction, 0.0, &s);
-	uc_begin(&c, "restarts: dead heads retried, live result, still a function of the seed");
+	uc_begin(&c, "restarts (%d training windows): dead heads retried, live result, still a function of the seed",
+			 s.n_train);
 	for (seed = 1; seed <= n_seeds; seed++)
 	{
 		run			a,
@@ -1064,7 +1064,8 @@ test_train(void)
 	test_replica();
 	test_early_stopping();
 	test_determinism();
-	test_restarts();
+	test_restarts(200, uc_quick() ? 4 : 12, 10);
+	test_restarts(SF_SPREAD_WINDOWS * 5 / 4, uc_quick() ? 2 : 6, 2);
 	test_learning();
 	test_rollout();
 }
