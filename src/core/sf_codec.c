@@ -76,6 +76,32 @@ GetF32(const unsigned char *p)
 	return v;
 }
 
+#if defined(__GNUC__) && defined(__x86_64__)
+/*
+ * The same CRC with SSE4.2's crc32 instruction, which computes exactly this
+ * polynomial, reflected, eight bytes a step (little-endian words are the
+ * bytes in order): a stored model is checksummed when it is written and
+ * each time it is decoded, and the nibble table took a few cycles a byte.
+ */
+__attribute__((target("sse4.2"))) static uint32_t
+Crc32cHardware(uint32_t crc, const unsigned char *buf, size_t len)
+{
+	uint64_t	c = ~crc;
+
+	for (; len >= 8; buf += 8, len -= 8)
+	{
+		uint64_t	w;
+
+		memcpy(&w, buf, sizeof(w));
+		c = __builtin_ia32_crc32di(c, w);
+	}
+	crc = (uint32_t) c;
+	for (; len > 0; buf++, len--)
+		crc = __builtin_ia32_crc32qi(crc, *buf);
+	return ~crc;
+}
+#endif
+
 /* CRC-32C (Castagnoli), bitwise-reflected, computed with a nibble table. */
 uint32_t
 sf_crc32c(uint32_t crc, const unsigned char *buf, size_t len)
@@ -87,6 +113,10 @@ sf_crc32c(uint32_t crc, const unsigned char *buf, size_t len)
 		0xC38D26C4, 0xD3D3E1AB, 0xE330A81A, 0xF36E6F75
 	};
 
+#if defined(__GNUC__) && defined(__x86_64__)
+	if (__builtin_cpu_supports("sse4.2"))
+		return Crc32cHardware(crc, buf, len);
+#endif
 	crc = ~crc;
 	for (size_t i = 0; i < len; i++)
 	{

@@ -30,10 +30,14 @@ sf_head_forward(sf_net *net, const sf_real *params, int B)
 		sf_rows_set(B, width, params + w[1].offset, dst);
 		sf_gemm_nn(B, width, prev, net->act[j], prev,
 				   net->tparams + w->offset, width, dst, width, 1);
+		/*
+		 * The ReLU as a select rather than a branch: the signs of a fresh
+		 * network's activations are close to random, and a mispredicted
+		 * branch per element cost more than the head's products.
+		 */
 		if (j < arch->n_head)
 			for (size_t i = 0; i < (size_t) B * width; i++)
-				if (dst[i] < 0)
-					dst[i] = 0;
+				dst[i] = dst[i] < 0 ? 0 : dst[i];
 		prev = width;
 	}
 }
@@ -68,8 +72,7 @@ sf_head_backward(sf_net *net, const sf_real *params, int B, sf_real *grad,
 			const sf_real *act = net->act[j + 1];
 
 			for (size_t i = 0; i < (size_t) B * width; i++)
-				if (act[i] <= 0)
-					cur[i] = 0;
+				cur[i] = act[i] <= 0 ? 0 : cur[i];
 		}
 		sf_gemm_tn(width, prev, B, cur, width, net->act[j], prev,
 				   grad + w->offset, prev);

@@ -61,9 +61,59 @@ CompareDouble(const void *a, const void *b)
 }
 
 /*
+ * The k-th smallest of x[0..n) (k 0-based), by Hoare's selection with the
+ * median of three as pivot: the element a sort would put at k, in linear
+ * time on average.  Reorders x.  Every value must be ordered (no NaN), and
+ * no two different values compare equal (no -0 beside 0), so that the
+ * element is the same whichever way ties fall.
+ */
+static double
+SelectKth(double *x, int n, int k)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2,
+					i = lo,
+					j = hi;
+		double		a = x[lo],
+					b = x[mid],
+					c = x[hi],
+					pivot = a < b ? (b < c ? b : a < c ? c : a) :
+					(a < c ? a : b < c ? c : b);
+
+		while (i <= j)
+		{
+			while (x[i] < pivot)
+				i++;
+			while (x[j] > pivot)
+				j--;
+			if (i <= j)
+			{
+				double		t = x[i];
+
+				x[i++] = x[j];
+				x[j--] = t;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return x[k];
+}
+
+/*
  * Split-conformal radius: the ceil((n + 1) * coverage)-th smallest absolute
  * error, capped at the largest when n is too small for the exact rank.
- * Sorts abs_err in place.
+ * Reorders abs_err.  Absolute errors select their element (the default
+ * training's scoring computes about a hundred radii); with a NaN or a
+ * negative value (-0 included) among them they are sorted instead.
  */
 double
 sf_conformal_radius(double *abs_err, int n, double coverage)
@@ -72,11 +122,16 @@ sf_conformal_radius(double *abs_err, int n, double coverage)
 
 	if (n <= 0)
 		return NAN;
-	qsort(abs_err, (size_t) n, sizeof(double), CompareDouble);
 	k = (int) ceil((n + 1) * coverage - 1e-9);
 	if (k < 1)
 		k = 1;
 	if (k > n)
 		k = n;
-	return abs_err[k - 1];
+	for (int i = 0; i < n; i++)
+		if (isnan(abs_err[i]) || signbit(abs_err[i]))
+		{
+			qsort(abs_err, (size_t) n, sizeof(double), CompareDouble);
+			return abs_err[k - 1];
+		}
+	return SelectKth(abs_err, n, k - 1);
 }

@@ -117,6 +117,23 @@ test_crc(void)
 	if (sf_crc32c(0, zeros, 32) != UINT32_C(0x8A9136AA))
 		uc_fail(&c, "crc32c(32 zero bytes) = %08x, expected 8a9136aa",
 				(unsigned) sf_crc32c(0, zeros, 32));
+	/* RFC 3720's other vectors: 32 bytes of 0xff, and 0, 1, ..., 31 */
+	{
+		unsigned char ones[32],
+					up[32];
+
+		for (int i = 0; i < 32; i++)
+			ones[i] = 0xFF, up[i] = (unsigned char) i;
+		if (sf_crc32c(0, ones, 32) != UINT32_C(0x62A8AB43))
+			uc_fail(&c, "crc32c(32 0xff bytes) = %08x, expected 62a8ab43",
+					(unsigned) sf_crc32c(0, ones, 32));
+		if (sf_crc32c(0, up, 32) != UINT32_C(0x46DD794E))
+			uc_fail(&c, "crc32c(0 .. 31) = %08x, expected 46dd794e",
+					(unsigned) sf_crc32c(0, up, 32));
+		/* split inside a word: the word loop and the byte tail agree */
+		if (sf_crc32c(sf_crc32c(0, up, 13), up + 13, 19) != UINT32_C(0x46DD794E))
+			uc_fail(&c, "crc32c(0 .. 31) in parts of 13 and 19 differs");
+	}
 	/* Incremental use gives the same as one pass. */
 	if (sf_crc32c(sf_crc32c(0, digits, 4), digits + 4, 5) != UINT32_C(0xE3069283))
 		uc_fail(&c, "crc32c in two parts differs");

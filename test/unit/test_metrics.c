@@ -4,6 +4,8 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "unit.h"
 
@@ -81,6 +83,15 @@ test_score(void)
 	}
 }
 
+static int
+CompareDoubles(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
 static void
 test_conformal(void)
 {
@@ -139,6 +150,41 @@ test_conformal(void)
 
 		if (r != 2.0)
 			uc_fail(&c, "ties n 6 coverage 0.5: %g, expected 2", r);
+	}
+	{
+		/*
+		 * Every rank of arrays with many ties (values 0 .. 7) and without
+		 * (a permutation), against the element a sort puts there; and a
+		 * NaN, which goes through the sort.
+		 */
+		double		e[97],
+					s[97];
+		int			n,
+					k;
+
+		for (n = 1; n <= 97; n += 12)
+			for (k = 1; k <= n; k++)
+			{
+				double		cov = (k - 0.5) / (n + 1.0);
+				int			j;
+
+				for (int ties = 0; ties < 2; ties++)
+				{
+					for (j = 0; j < n; j++)
+						e[j] = s[j] = ties ? (double) ((j * 37 + 11) % 8) :
+							0.25 * ((j * 37 + 11) % 97);
+					qsort(s, (size_t) n, sizeof(double), CompareDoubles);
+					if (sf_conformal_radius(e, n, cov) != s[k - 1])
+						uc_fail(&c, "n %d rank %d%s: not the sorted element",
+								n, k, ties ? " with ties" : "");
+				}
+			}
+		for (n = 0; n < 5; n++)
+			e[n] = s[n] = 4 - n;
+		e[2] = s[2] = NAN;
+		qsort(s, 5, sizeof(double), CompareDoubles);
+		if (memcmp(&(double) {sf_conformal_radius(e, 5, 0.5)}, &s[2], sizeof(double)) != 0)
+			uc_fail(&c, "with a NaN: not the sort's element");
 	}
 	uc_end(&c);
 }
