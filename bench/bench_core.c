@@ -14,6 +14,10 @@
  *	                                 compiled for, those the CPU has, and the
  *	                                 target_clones variant the ifunc resolver
  *	                                 picks (as an offset for nm)
+ *	  bench_core kernels [options]   one GRU layer's mini-batch (--hidden,
+ *	                                 --window, --batch; one input) kernel by
+ *	                                 kernel, median of --runs, as GFLOP/s and
+ *	                                 a fraction of the peak
  *	  bench_core gen N               print the generated series as CSV
  *
  * Options: --kind rnn|lstm|gru|all  --hidden H  --window W  --batch B
@@ -43,6 +47,7 @@
 #include <sys/resource.h>
 
 #include "sf_core.h"
+#include "sf_internal.h"
 #include "bench_peak.h"
 
 /* The same test sf_internal.h makes before it defines SF_KERNEL as clones. */
@@ -658,6 +663,145 @@ CmdScale(const Opts *o)
 	return 0;
 }
 
+/* Floats of pseudo-random values in [-0.1, 0.1), deterministic. */
+static float *
+KernelBuf(size_t n)
+{
+	float	   *p = Alloc(sizeof(float) * n);
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = ((float) ((i * 2654435761u) % 1000) / 1000.0f - 0.5f) * 0.2f;
+	return p;
+}
+
+#define KERNEL_PARTS 7
+
+/*
+ * Where one training mini-batch of a one-input GRU layer spends its time,
+ * kernel by kernel, each called as sf_net_forward and sf_net_backward call
+ * it, on buffers of the training's sizes (random values, so no training):
+ * the forward over the window (sf_gru_forward, with the input projection
+ * made in the cell), then its T - 1 hidden products alone (B x 3H x H); the
+ * backward (sf_gru_backward), then its T - 1 products into dh alone (B x H
+ * x 3H); the recurrent weights' gradient (3H x H x B*S, in slices of S steps
+ * as sf_net_backward makes them); the input weights' one-column gradient;
+ * the bias gradients' column sums.  Median and minimum of --runs per part,
+ * GFLOP/s of the medians (2 FLOPs per multiply-add of the matrix products)
+ * and the fraction of the peak measured after the runs.  The forward and
+ * backward lines minus their products' lines are the cells' own work.
+ */
+static int
+CmdKernels(const Opts *o)
+{
+	int			B = o->batch,
+				H = o->hidden,
+				T = o->window,
+				GH = 3 * H,
+				runs = o->runs,
+				path = DispatchedPath();
+	size_t		BH = (size_t) B * H;
+	double		per_step = 2.0 * B * GH * (H + 1),
+				S0 = 64e6 / per_step;
+	int			S = S0 < 1 ? 1 : S0 > T ? T : (int) S0;
+	sf_layer_buf L;
+	float	   *x = KernelBuf((size_t) T * B),
+			   *wt_ih = KernelBuf(GH),
+			   *b_ih = KernelBuf(GH),
+			   *wt_hh = KernelBuf((size_t) H * GH),
+			   *w_hh = KernelBuf((size_t) H * GH),
+			   *b_hh = KernelBuf(GH),
+			   *g_hh = KernelBuf((size_t) GH * H),
+			   *g_ih = KernelBuf(GH),
+			   *g_b = KernelBuf(GH),
+			   *dhlast = KernelBuf(BH);
+	double	   *secs[KERNEL_PARTS];
+	double		mm = 2.0 * (T - 1) * B * GH * H,
+				flop[KERNEL_PARTS] = {mm, mm, mm, mm, 2.0 * GH * H * T * B,
+				2.0 * GH * T * B, 0},
+				total = 0,
+				peak;
+	static const char *const name[KERNEL_PARTS] = {
+		"forward (cell and products)", "  its hidden products alone",
+		"backward (cell and products)", "  its products into dh alone",
+		"recurrent weight gradient", "input weight gradient (1 column)",
+		"bias gradients (column sums)"};
+
+	if (H > SF_MAX_HIDDEN || T < 2)
+		Die("kernels wants --hidden at most SF_MAX_HIDDEN and --window at least 2", NULL);
+	memset(&L, 0, sizeof L);
+	L.X = x;
+	L.Hs = KernelBuf((size_t) (T + 1) * BH);
+	L.A = KernelBuf((size_t) T * BH * 3);
+	L.HN = KernelBuf((size_t) T * BH);
+	L.hw = KernelBuf(BH * 3);
+	L.dXW = KernelBuf((size_t) T * BH * 3);
+	L.dHW = KernelBuf((size_t) T * BH * 3);
+	L.dh = KernelBuf(BH);
+	memset(L.Hs, 0, sizeof(float) * BH);
+	for (int p = 0; p < KERNEL_PARTS; p++)
+		secs[p] = Alloc(sizeof(double) * runs);
+	printf("# kernels: one GRU layer, hidden %d window %d batch %d, 1 input; weight "
+		   "gradients in slices of %d steps; median of %d runs per part\n", H, T, B, S, runs);
+	for (int r = 0; r < runs; r++)
+	{
+		double		t[KERNEL_PARTS + 1];
+
+		t[0] = Now();
+		sf_gru_forward(&L, wt_ih, b_ih, 1, wt_hh, b_hh, T, B, H);
+		t[1] = Now();
+		for (int s = 1; s < T; s++)
+			sf_gemm_nn_bias(B, GH, H, L.Hs + s * BH, H, wt_hh, GH, b_hh, L.hw, GH);
+		t[2] = Now();
+		sf_gru_backward(&L, w_hh, NULL, dhlast, T, B, H);
+		t[3] = Now();
+		for (int s = T - 1; s > 0; s--)
+			sf_gemm_nn(B, H, GH, L.dHW + s * BH * 3, GH, w_hh, H, L.dh, H, 1);
+		t[4] = Now();
+		for (int t0 = 0; t0 < T; t0 += S)
+		{
+			int			n = T - t0 < S ? T - t0 : S;
+
+			sf_gemm_tn(GH, H, n * B, L.dHW + t0 * BH * 3, GH, L.Hs + t0 * BH, H, g_hh, H);
+		}
+		t[5] = Now();
+		for (int t0 = 0; t0 < T; t0 += S)
+		{
+			int			n = T - t0 < S ? T - t0 : S;
+
+			sf_gemm_tn(2 * H, 1, n * B, L.dHW + t0 * BH * 3, GH, x + (size_t) t0 * B, 1, g_ih, 1);
+			sf_gemm_tn(H, 1, n * B, L.dXW + t0 * BH * 3 + 2 * H, GH, x + (size_t) t0 * B, 1,
+					   g_ih + 2 * H, 1);
+		}
+		t[6] = Now();
+		sf_colsum_add(T * B, GH, L.dHW, g_b);
+		sf_colsum_add_ld(T * B, H, L.dXW + 2 * H, GH, g_b + 2 * H);
+		t[7] = Now();
+		for (int p = 0; p < KERNEL_PARTS; p++)
+			secs[p][r] = t[p + 1] - t[p];
+	}
+	peak = bench_peak_gflops(path, 0.3, 3);
+	for (int p = 0; p < KERNEL_PARTS; p++)
+	{
+		double		med = Median(secs[p], runs),
+					g = flop[p] / med * 1e-9;
+
+		if (p != 1 && p != 3)
+			total += med;
+		if (flop[p] > 0)
+			printf("kernel %-34s median %9.1f us  (min %9.1f)  %7.1f GFLOP/s  %5.1f%% of peak\n",
+				   name[p], med * 1e6, secs[p][0] * 1e6, g, 100 * g / peak);
+		else
+			printf("kernel %-34s median %9.1f us  (min %9.1f)\n", name[p], med * 1e6,
+				   secs[p][0] * 1e6);
+		printf("BENCH name=kernels.h%d.part%d.seconds value=%.8f unit=s\n", H, p, med);
+	}
+	printf("kernel %-34s median %9.1f us per mini-batch (the parts but the products alone)\n",
+		   "total", total * 1e6);
+	printf("peak %s path %.3f GFLOP/s (bench_peak after the runs)\n", bench_path_name(path), peak);
+	printf("BENCH name=kernels.h%d.peak_gflops value=%.4f unit=GFLOP/s\n", H, peak);
+	return 0;
+}
+
 #ifdef BENCH_CLONES
 /* GCC's resolver of a target_clones function: returns the chosen clone. */
 extern void *sf_adam_step_resolver(void) __asm__("sf_adam_step.resolver");
@@ -766,7 +910,7 @@ main(int argc, char **argv)
 	const char *cmd;
 
 	if (argc < 2)
-		Die("usage: bench_core train|accuracy|scale|isa|peak|gen [options]", NULL);
+		Die("usage: bench_core train|accuracy|scale|kernels|isa|peak|gen [options]", NULL);
 	cmd = argv[1];
 	if (strcmp(cmd, "gen") == 0)
 	{
@@ -828,6 +972,8 @@ main(int argc, char **argv)
 		return CmdAccuracy(&o);
 	if (!strcmp(cmd, "scale"))
 		return CmdScale(&o);
+	if (!strcmp(cmd, "kernels"))
+		return CmdKernels(&o);
 	Die("unknown command", cmd);
 	return 2;
 }
