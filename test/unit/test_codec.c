@@ -107,33 +107,35 @@ test_crc(void)
 {
 	unit_case	c;
 	static const unsigned char digits[] = "123456789";
-	unsigned char zeros[32];
+	unsigned char zeros[32],
+				ones[32],
+				up[32];
 
-	uc_begin(&c, "sf_crc32c: the standard check values");
-	memset(zeros, 0, sizeof(zeros));
-	if (sf_crc32c(0, digits, 9) != UINT32_C(0xE3069283))
-		uc_fail(&c, "crc32c(\"123456789\") = %08x, expected e3069283",
-				(unsigned) sf_crc32c(0, digits, 9));
-	if (sf_crc32c(0, zeros, 32) != UINT32_C(0x8A9136AA))
-		uc_fail(&c, "crc32c(32 zero bytes) = %08x, expected 8a9136aa",
-				(unsigned) sf_crc32c(0, zeros, 32));
-	/* RFC 3720's other vectors: 32 bytes of 0xff, and 0, 1, ..., 31 */
+	/* the check value and RFC 3720's vectors: 32 bytes of 0, of 0xff, 0 .. 31 */
+	const struct
 	{
-		unsigned char ones[32],
-					up[32];
+		const unsigned char *bytes;
+		size_t		len;
+		uint32_t	crc;
+		const char *what;
+	}			vectors[] = {
+		{digits, 9, UINT32_C(0xE3069283), "\"123456789\""},
+		{zeros, 32, UINT32_C(0x8A9136AA), "32 zero bytes"},
+		{ones, 32, UINT32_C(0x62A8AB43), "32 0xff bytes"},
+		{up, 32, UINT32_C(0x46DD794E), "0 .. 31"},
+	};
 
-		for (int i = 0; i < 32; i++)
-			ones[i] = 0xFF, up[i] = (unsigned char) i;
-		if (sf_crc32c(0, ones, 32) != UINT32_C(0x62A8AB43))
-			uc_fail(&c, "crc32c(32 0xff bytes) = %08x, expected 62a8ab43",
-					(unsigned) sf_crc32c(0, ones, 32));
-		if (sf_crc32c(0, up, 32) != UINT32_C(0x46DD794E))
-			uc_fail(&c, "crc32c(0 .. 31) = %08x, expected 46dd794e",
-					(unsigned) sf_crc32c(0, up, 32));
-		/* split inside a word: the word loop and the byte tail agree */
-		if (sf_crc32c(sf_crc32c(0, up, 13), up + 13, 19) != UINT32_C(0x46DD794E))
-			uc_fail(&c, "crc32c(0 .. 31) in parts of 13 and 19 differs");
-	}
+	for (int i = 0; i < 32; i++)
+		zeros[i] = 0, ones[i] = 0xFF, up[i] = (unsigned char) i;
+	uc_begin(&c, "sf_crc32c: the standard check values");
+	for (size_t v = 0; v < sizeof(vectors) / sizeof(vectors[0]); v++)
+		if (sf_crc32c(0, vectors[v].bytes, vectors[v].len) != vectors[v].crc)
+			uc_fail(&c, "crc32c(%s) = %08x, expected %08x", vectors[v].what,
+					(unsigned) sf_crc32c(0, vectors[v].bytes, vectors[v].len),
+					(unsigned) vectors[v].crc);
+	/* split inside a word: the word loop and the byte tail agree */
+	if (sf_crc32c(sf_crc32c(0, up, 13), up + 13, 19) != UINT32_C(0x46DD794E))
+		uc_fail(&c, "crc32c(0 .. 31) in parts of 13 and 19 differs");
 	/* Incremental use gives the same as one pass. */
 	if (sf_crc32c(sf_crc32c(0, digits, 4), digits + 4, 5) != UINT32_C(0xE3069283))
 		uc_fail(&c, "crc32c in two parts differs");
