@@ -774,7 +774,7 @@ def part_forecast(server, tmp):
     out('  series counts as not beating); coverage90: held-out values inside [lower, upper] of seq_forecast, all')
     out('  series and steps pooled; train s: wall clock of the training statements (each group one GROUP BY)')
 
-    combinations(series, kinds, ours, ets, snaive, mase, gm)
+    combinations(subsets, kinds, ours, ets, snaive, mase, gm)
 
     # Targets.
     if ours:
@@ -805,13 +805,14 @@ def part_forecast(server, tmp):
     flush_bench()
 
 
-def combinations(series, kinds, ours, ets, snaive, mase, gm):
+def combinations(subsets, kinds, ours, ets, snaive, mase, gm):
     """Forecast combinations, computed from the forecasts above: each kind
     averaged with damped ETS (weights 0.3, 0.5, 0.7 on the network), with
     seasonal naive, and the kinds with each other.  What the M4 competition's
     combinations suggest; printed so that the benchmark answers whether
     combining in the core would be worth building (no interval: point
-    forecasts only)."""
+    forecasts only).  Over the summary's subsets: all the series where
+    every method has a forecast, the others, tourism."""
     kinds = [k for k in kinds if k in ours]
     if not kinds or ets is None:
         return
@@ -822,9 +823,10 @@ def combinations(series, kinds, ours, ets, snaive, mase, gm):
             return snaive[s.name]
         f = ours[m]['fc'].get(s.name)
         return [p[0] for p in f] if f else None
+    common = subsets[0][1]
     def combo(parts):
         res = {}
-        for s in series:
+        for s in common:
             fs = [(w, fc(m, s)) for m, w in parts]
             if any(f is None or len(f) != s.h or any(x is None for x in f) for _, f in fs):
                 res[s.name] = float('nan')
@@ -838,7 +840,6 @@ def combinations(series, kinds, ours, ets, snaive, mase, gm):
         rows.append((f'0.5 {k} + 0.5 snaive', [(k, 0.5), ('snaive', 0.5)]))
     if len(kinds) > 1:
         rows.append(('mean of ' + ' '.join(kinds), [(k, 1 / len(kinds)) for k in kinds]))
-    common = [s for s in series if all(math.isfinite(mase[m][s.name]) for m in mase)]
     n = len(common)
     if not n:
         return
@@ -846,9 +847,7 @@ def combinations(series, kinds, ours, ets, snaive, mase, gm):
     out(f'  {"combination":<26} {"geomean":>9} {"others":>9} {"tourism":>9} {"vs ETS":>8} {"beats snaive":>16}')
     for label, parts in rows:
         r = combo(parts)
-        g = geomean([r[s.name] for s in common])
-        go = geomean([r[s.name] for s in common if s.group != 'tourism'])
-        gt = geomean([r[s.name] for s in common if s.group == 'tourism'])
+        g, go, gt = (geomean([r[s.name] for s in sub]) for _, sub in subsets)
         b = sum(1 for s in common if r[s.name] < mase['snaive'][s.name])
         out(f'  {label:<26} {fmt(g, 9)} {fmt(go, 9)} {fmt(gt, 9)} {fmt(g / gm["ets"]["all"], 8)}'
             f' {b:>5}/{n:<4} {100 * b / n:5.1f}%')
